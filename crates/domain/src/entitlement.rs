@@ -1,0 +1,263 @@
+//! Entitlement: which entries and categories a session may see.
+//!
+//! This is the one rule behind entry get and list, category get and list, and categoryEntry
+//! list. The store turns the same rule into SQL for lists; its tests check that the SQL and
+//! [`may_see_entry`] agree.
+
+use crate::category::{AppearInList, Privacy};
+use crate::entry::EntryPeople;
+use crate::session::Session;
+use crate::user::UserId;
+
+/// What entitlement needs to know about the session asking.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EntitlementContext {
+    /// Whether entitlement applies at all; when it does not, every live object is visible.
+    pub enforced: bool,
+    /// `None` for anonymous sessions.
+    pub user: Option<UserId>,
+    /// The session's privacy context; `None` is the default context, in which only categories
+    /// without a context count.
+    pub privacy_context: Option<String>,
+    /// Entries named by `disableentitlementforentry`.
+    pub bypass_entries: Vec<String>,
+}
+
+impl EntitlementContext {
+    /// Derives the context from a session and the partner's default enforcement. As in
+    /// Kaltura, `disableentitlement` turns enforcement off and `enableentitlement`, checked
+    /// after it, turns it back on; admin sessions are enforced too unless they opt out.
+    pub fn for_session(session: &Session, partner_default: bool) -> EntitlementContext {
+        let p = &session.privileges;
+        let mut enforced = partner_default;
+        if p.has("disableentitlement") {
+            enforced = false;
+        }
+        if p.items().any(|(n, _)| n == "enableentitlement") {
+            enforced = true;
+        }
+        EntitlementContext {
+            enforced,
+            user: session.user.clone(),
+            privacy_context: p.privacy_context().map(str::to_owned),
+            bypass_entries: p.objects("disableentitlementforentry"),
+        }
+    }
+
+    /// Whether a category's effective contexts are the ones this session works in.
+    pub fn context_matches(&self, category_contexts: &[String]) -> bool {
+        match &self.privacy_context {
+            Some(ctx) => category_contexts.iter().any(|c| c == ctx),
+            None => category_contexts.is_empty(),
+        }
+    }
+}
+
+/// One publication of an entry, seen from the session asking.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublicationAccess {
+    /// Only active publications grant visibility: a pending one waits for a moderator.
+    pub active: bool,
+    pub category_contexts: Vec<String>,
+    pub privacy: Privacy,
+    /// Whether the session's user is an active member (at any level) of the category,
+    /// directly or through inheritance.
+    pub viewer_is_member: bool,
+}
+
+/// What entitlement needs to know about an entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EntryAccess<'a> {
+    pub entry_id: &'a str,
+    pub people: &'a EntryPeople,
+    pub publications: &'a [PublicationAccess],
+}
+
+/// Whether a session may see an entry. In order, the entry is visible when:
+/// 1. entitlement is not enforced;
+/// 2. the session bypasses entitlement for this entry;
+/// 3. the user owns it or collaborates on it (edit, publish or view);
+/// 4. one of its active publications is in a category of the session's privacy context whose
+///    privacy admits the user (anyone; any signed-in user; members);
+/// 5. the session works in the default context and the entry has no active publication, as
+///    an entry in no category is public there.
+pub fn may_see_entry(ctx: &EntitlementContext, entry: &EntryAccess<'_>) -> bool {
+    if !ctx.enforced || ctx.bypass_entries.iter().any(|e| e == entry.entry_id) {
+        return true;
+    }
+    if ctx
+        .user
+        .as_ref()
+        .is_some_and(|u| entry.people.is_involved(u))
+    {
+        return true;
+    }
+    let mut active = entry.publications.iter().filter(|p| p.active).peekable();
+    if ctx.privacy_context.is_none() && active.peek().is_none() {
+        return true;
+    }
+    active.any(|p| ctx.context_matches(&p.category_contexts) && privacy_admits(ctx, p))
+}
+
+fn privacy_admits(ctx: &EntitlementContext, p: &PublicationAccess) -> bool {
+    match p.privacy {
+        Privacy::All => true,
+        Privacy::AuthenticatedUsers => ctx.user.is_some(),
+        Privacy::MembersOnly => p.viewer_is_member,
+    }
+}
+
+/// What entitlement needs to know about a category.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CategoryAccess<'a> {
+    pub contexts: &'a [String],
+    pub appear_in_list: AppearInList,
+    /// Whether the user is a member of the category at any level and status.
+    pub viewer_is_member: bool,
+}
+
+/// Whether a session may see a category: it must be of the session's privacy context, and
+/// either listed for the whole partner or have the user among its members.
+pub fn may_see_category(ctx: &EntitlementContext, category: &CategoryAccess<'_>) -> bool {
+    if !ctx.enforced {
+        return true;
+    }
+    ctx.context_matches(category.contexts)
+        && (category.appear_in_list == AppearInList::PartnerOnly || category.viewer_is_member)
+}
+
+/// Which entries a list or count call ranges over before entitlement applies.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ListScope {
+    /// Only the entries the user owns (none for an anonymous session).
+    Owned(Option<UserId>),
+    /// Every entry the session is entitled to.
+    Entitled,
+}
+
+/// A user session without `list:*` lists only its own entries, unless the filter names
+/// entries by id or reference, in which case entitlement alone decides.
+pub fn list_scope(session: &Session, filter_names_entries: bool) -> ListScope {
+    if session.may_list_others() || filter_names_entries {
+        ListScope::Entitled
+    } else {
+        ListScope::Owned(session.user.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::session::{Privileges, SessionType};
+
+    fn user(id: &str) -> UserId {
+        UserId::parse(id).expect("valid id")
+    }
+
+    fn ctx(user_id: Option<&str>, context: Option<&str>) -> EntitlementContext {
+        EntitlementContext {
+            enforced: true,
+            user: user_id.map(user),
+            privacy_context: context.map(str::to_owned),
+            bypass_entries: vec![],
+        }
+    }
+
+    fn publication(contexts: &[&str], privacy: Privacy, member: bool) -> PublicationAccess {
+        PublicationAccess {
+            active: true,
+            category_contexts: contexts.iter().map(|c| c.to_string()).collect(),
+            privacy,
+            viewer_is_member: member,
+        }
+    }
+
+    fn sees(ctx: &EntitlementContext, people: &EntryPeople, pubs: &[PublicationAccess]) -> bool {
+        may_see_entry(
+            ctx,
+            &EntryAccess {
+                entry_id: "0_e",
+                people,
+                publications: pubs,
+            },
+        )
+    }
+
+    #[test]
+    fn owner_and_collaborators_always_see_their_entries() {
+        let people = EntryPeople {
+            owner: Some(user("o")),
+            viewers: vec![user("v")],
+            ..Default::default()
+        };
+        assert!(sees(&ctx(Some("o"), Some("Portal")), &people, &[]));
+        assert!(sees(&ctx(Some("v"), Some("Portal")), &people, &[]));
+        assert!(!sees(&ctx(Some("x"), Some("Portal")), &people, &[]));
+    }
+
+    #[test]
+    fn an_entry_in_no_category_is_public_only_in_the_default_context() {
+        let people = EntryPeople::default();
+        assert!(sees(&ctx(Some("x"), None), &people, &[]));
+        assert!(!sees(&ctx(Some("x"), Some("Portal")), &people, &[]));
+    }
+
+    #[test]
+    fn category_privacy_decides_within_the_context() {
+        let people = EntryPeople::default();
+        let auth = [publication(&["Portal"], Privacy::AuthenticatedUsers, false)];
+        assert!(sees(&ctx(Some("x"), Some("Portal")), &people, &auth));
+        assert!(!sees(&ctx(None, Some("Portal")), &people, &auth));
+        let members = [publication(&["Portal"], Privacy::MembersOnly, false)];
+        assert!(!sees(&ctx(Some("x"), Some("Portal")), &people, &members));
+        let as_member = [publication(&["Portal"], Privacy::MembersOnly, true)];
+        assert!(sees(&ctx(Some("x"), Some("Portal")), &people, &as_member));
+        assert!(!sees(&ctx(Some("x"), Some("Other")), &people, &as_member));
+    }
+
+    #[test]
+    fn pending_publications_grant_nothing() {
+        let mut p = publication(&["Portal"], Privacy::All, false);
+        p.active = false;
+        assert!(!sees(
+            &ctx(Some("x"), Some("Portal")),
+            &EntryPeople::default(),
+            &[p]
+        ));
+    }
+
+    #[test]
+    fn disableentitlement_turns_enforcement_off_and_enable_wins() {
+        let session =
+            |privs: &str| Session::new(SessionType::Admin, None, Privileges::parse(privs));
+        assert!(!EntitlementContext::for_session(&session("disableentitlement"), true).enforced);
+        assert!(
+            EntitlementContext::for_session(
+                &session("disableentitlement,enableentitlement"),
+                false
+            )
+            .enforced
+        );
+        assert!(EntitlementContext::for_session(&session(""), true).enforced);
+    }
+
+    #[test]
+    fn hidden_categories_show_only_to_members() {
+        let contexts = vec!["Portal".to_owned()];
+        let hidden = CategoryAccess {
+            contexts: &contexts,
+            appear_in_list: AppearInList::CategoryMembersOnly,
+            viewer_is_member: false,
+        };
+        assert!(!may_see_category(&ctx(Some("x"), Some("Portal")), &hidden));
+        let as_member = CategoryAccess {
+            viewer_is_member: true,
+            ..hidden.clone()
+        };
+        assert!(may_see_category(
+            &ctx(Some("x"), Some("Portal")),
+            &as_member
+        ));
+        assert!(!may_see_category(&ctx(Some("x"), None), &as_member));
+    }
+}
