@@ -1,1 +1,169 @@
-//! placeholder
+//! Quad's repository: one API over SQLite and PostgreSQL.
+//!
+//! Queries are written once, in SQL both databases accept, and run through sqlx's `Any`
+//! driver. Each backend has its own migrations. Callers get a read connection or a write
+//! transaction and pass it to the functions of the modules below; a request's writes go in
+//! one transaction, so it commits entirely or not at all.
+
+pub mod categories;
+pub mod entries;
+pub mod members;
+pub mod partners;
+pub mod publications;
+pub mod seed;
+pub mod sessions;
+mod sql;
+pub mod uploads;
+pub mod users;
+
+use std::str::FromStr;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::migrate::Migrator;
+use sqlx::pool::PoolConnection;
+use sqlx::{Any, AnyPool, Executor, Transaction};
+
+pub use sqlx::AnyConnection as Conn;
+
+static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// Faults of the database itself. Rule violations never surface here: callers check the
+/// domain's rules and look objects up before they write.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error")]
+    Database(#[from] sqlx::Error),
+    #[error("database migration failed")]
+    Migration(#[from] sqlx::migrate::MigrateError),
+    #[error("unsupported database URL (expected sqlite:… or postgres://…)")]
+    UnsupportedUrl,
+}
+
+impl StoreError {
+    /// Whether the error is a unique-constraint violation, e.g. two requests racing to
+    /// create the same object.
+    pub fn is_unique_violation(&self) -> bool {
+        matches!(self, StoreError::Database(sqlx::Error::Database(e)) if e.is_unique_violation())
+    }
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// How to open the store.
+#[derive(Debug, Clone, Default)]
+pub struct StoreOptions {
+    /// On PostgreSQL, the schema to use (created if missing); tests give each run its own.
+    pub postgres_schema: Option<String>,
+    pub max_connections: Option<u32>,
+}
+
+/// The connection pool and which database it talks to.
+#[derive(Clone, Debug)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+impl Store {
+    /// Connects, applies pending migrations and returns the store. Running it again on the
+    /// same database applies nothing.
+    pub async fn open(url: &str, options: StoreOptions) -> Result<Store> {
+        sqlx::any::install_default_drivers();
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Backend::Postgres
+        } else {
+            return Err(StoreError::UnsupportedUrl);
+        };
+        let connect = AnyConnectOptions::from_str(url)?;
+        let schema = options.postgres_schema.clone();
+        let pool_options = AnyPoolOptions::new()
+            .max_connections(options.max_connections.unwrap_or(8))
+            .after_connect(move |conn, _meta| {
+                let schema = schema.clone();
+                Box::pin(async move {
+                    match backend {
+                        Backend::Sqlite => {
+                            conn.execute("PRAGMA journal_mode = WAL").await?;
+                            conn.execute("PRAGMA synchronous = NORMAL").await?;
+                            conn.execute("PRAGMA busy_timeout = 10000").await?;
+                            conn.execute("PRAGMA foreign_keys = ON").await?;
+                        }
+                        Backend::Postgres => {
+                            if let Some(schema) = schema {
+                                let create = format!("CREATE SCHEMA IF NOT EXISTS \"{schema}\"");
+                                conn.execute(sqlx::AssertSqlSafe(create)).await?;
+                                let path = format!("SET search_path TO \"{schema}\"");
+                                conn.execute(sqlx::AssertSqlSafe(path)).await?;
+                            }
+                        }
+                    }
+                    Ok(())
+                })
+            });
+        let pool = pool_options.connect_with(connect).await?;
+        let migrator = match backend {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        };
+        migrator.run(&pool).await?;
+        Ok(Store { pool, backend })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// A connection for reads that need no transaction.
+    pub async fn read(&self) -> Result<PoolConnection<Any>> {
+        Ok(self.pool.acquire().await?)
+    }
+
+    /// A write transaction. On SQLite it takes the write lock at once, so that two writers
+    /// wait for each other instead of failing when one upgrades from reading.
+    pub async fn write(&self) -> Result<Transaction<'static, Any>> {
+        let tx = match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        };
+        Ok(tx)
+    }
+
+    /// Checks that the database answers.
+    pub async fn ping(&self) -> Result<()> {
+        let mut conn = self.pool.acquire().await?;
+        conn.execute("SELECT 1").await?;
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// The current time in unix seconds.
+pub fn now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+/// A random lowercase alphanumeric string, for ids and secrets.
+pub fn random_token(len: usize) -> String {
+    use rand::RngExt;
+    const CHARS: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
+    let mut rng = rand::rng();
+    (0..len)
+        .map(|_| CHARS[rng.random_range(0..CHARS.len())] as char)
+        .collect()
+}
