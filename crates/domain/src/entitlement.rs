@@ -27,13 +27,14 @@ impl EntitlementContext {
     /// Derives the context from a session and the partner's default enforcement. As in
     /// Kaltura, `disableentitlement` turns enforcement off and `enableentitlement`, checked
     /// after it, turns it back on; admin sessions are enforced too unless they opt out.
+    /// Only the privileges themselves count: `*` grants objects, not an entitlement switch.
     pub fn for_session(session: &Session, partner_default: bool) -> EntitlementContext {
         let p = &session.privileges;
         let mut enforced = partner_default;
-        if p.has("disableentitlement") {
+        if p.names("disableentitlement") {
             enforced = false;
         }
-        if p.items().any(|(n, _)| n == "enableentitlement") {
+        if p.names("enableentitlement") {
             enforced = true;
         }
         EntitlementContext {
@@ -112,7 +113,8 @@ fn privacy_admits(ctx: &EntitlementContext, p: &PublicationAccess) -> bool {
 pub struct CategoryAccess<'a> {
     pub contexts: &'a [String],
     pub appear_in_list: AppearInList,
-    /// Whether the user is a member of the category at any level and status.
+    /// Whether the user has a membership of the category (through inheritance), at any level
+    /// and in any status but deleted.
     pub viewer_is_member: bool,
 }
 
@@ -239,6 +241,12 @@ mod tests {
             .enforced
         );
         assert!(EntitlementContext::for_session(&session(""), true).enforced);
+    }
+
+    #[test]
+    fn a_star_session_does_not_switch_entitlement_off() {
+        let session = Session::new(SessionType::User, Some(user("bob")), Privileges::parse("*"));
+        assert!(EntitlementContext::for_session(&session, true).enforced);
     }
 
     #[test]

@@ -54,6 +54,11 @@ impl Privileges {
         self.is_all() || self.items.iter().any(|(n, _)| n == name)
     }
 
+    /// Whether this exact privilege was given, not counting `*`.
+    pub fn names(&self, name: &str) -> bool {
+        self.items.iter().any(|(n, _)| n == name)
+    }
+
     fn is_all(&self) -> bool {
         self.items.iter().any(|(n, v)| n == "all" && v == "*")
     }
