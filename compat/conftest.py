@@ -11,6 +11,7 @@ import base64
 import contextlib
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -50,8 +51,10 @@ _SERVER_ENV_OVERRIDES = ("QUAD_LISTEN", "QUAD_DATA", "QUAD_DATABASE_URL", "QUAD_
 
 def quad_bin():
     raw = os.environ.get("QUAD_BIN", "target/debug/quad")
+    if "/" not in raw:
+        return shutil.which(raw) or raw
     path = Path(raw)
-    if not path.is_absolute() and "/" in raw:
+    if not path.is_absolute():
         path = REPO_ROOT / path
     return str(path)
 
