@@ -5,6 +5,6 @@ pub mod probe;
 pub mod range;
 pub mod storage;
 
-pub use probe::{Probe, probe_file};
+pub use probe::{Probe, ProbeOutcome, probe_file};
 pub use range::{ByteRange, RangeError, parse_range};
 pub use storage::{MediaStorage, StorageError};

@@ -13,9 +13,18 @@ pub struct Probe {
     pub has_audio: bool,
 }
 
-/// Probes a file with ffprobe. `None` when ffprobe is not installed or the file is not
-/// media it can read.
-pub async fn probe_file(path: &Path) -> Option<Probe> {
+/// What probing a file found out.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ProbeOutcome {
+    Media(Probe),
+    /// ffprobe ran and found no audio or video in the file.
+    NotMedia,
+    /// ffprobe is not installed, so nothing is known.
+    Unavailable,
+}
+
+/// Probes a file with ffprobe.
+pub async fn probe_file(path: &Path) -> ProbeOutcome {
     let output = Command::new("ffprobe")
         .args([
             "-v",
@@ -28,12 +37,12 @@ pub async fn probe_file(path: &Path) -> Option<Probe> {
         .arg(path)
         .kill_on_drop(true)
         .output()
-        .await
-        .ok()?;
-    if !output.status.success() {
-        return None;
+        .await;
+    match output {
+        Err(_) => ProbeOutcome::Unavailable,
+        Ok(out) if !out.status.success() => ProbeOutcome::NotMedia,
+        Ok(out) => parse_ffprobe(&out.stdout).map_or(ProbeOutcome::NotMedia, ProbeOutcome::Media),
     }
-    parse_ffprobe(&output.stdout)
 }
 
 fn parse_ffprobe(json: &[u8]) -> Option<Probe> {

@@ -26,6 +26,11 @@ use sqlx::{Any, AnyPool, Executor, Transaction};
 
 pub use sqlx::AnyConnection as Conn;
 
+/// A pooled connection for reads.
+pub type ReadConn = PoolConnection<Any>;
+/// A write transaction: it commits entirely or not at all.
+pub type Tx = Transaction<'static, Any>;
+
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
 
@@ -124,13 +129,13 @@ impl Store {
     }
 
     /// A connection for reads that need no transaction.
-    pub async fn read(&self) -> Result<PoolConnection<Any>> {
+    pub async fn read(&self) -> Result<ReadConn> {
         Ok(self.pool.acquire().await?)
     }
 
     /// A write transaction. On SQLite it takes the write lock at once, so that two writers
     /// wait for each other instead of failing when one upgrades from reading.
-    pub async fn write(&self) -> Result<Transaction<'static, Any>> {
+    pub async fn write(&self) -> Result<Tx> {
         let tx = match self.backend {
             Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
             Backend::Postgres => self.pool.begin().await?,
