@@ -4,9 +4,19 @@
 
 pub mod call;
 pub mod error;
+pub mod http;
 pub mod ks;
+pub mod multirequest;
 pub mod objects;
 pub mod params;
+pub mod playback;
 pub mod services;
 pub mod types;
 pub mod wire;
+
+pub use call::{Api, ApiConfig};
+
+/// Every route of the API adapter: `/api_v3/…` and the media URLs.
+pub fn router(api: std::sync::Arc<Api>) -> axum::Router {
+    http::router(api.clone()).merge(playback::router(api))
+}

@@ -82,3 +82,25 @@ async fn ensure_users(conn: &mut Conn, partner_id: i64, ids: &[String]) -> ApiRe
     }
     Ok(())
 }
+
+/// The entry whose source a playback URL asks for, if the session may see it. A KS scoped
+/// to the entry with `sview:<id>` may, whatever entitlement says.
+pub async fn playable_entry(
+    call: &Call<'_>,
+    entry_id: &str,
+) -> ApiResult<quad_store::entries::Entry> {
+    let mut conn = read(call).await?;
+    let scoped = call
+        .ks
+        .as_ref()
+        .is_some_and(|k| k.session.privileges.grants("sview", entry_id));
+    if scoped {
+        let found = entry::load(&mut conn, call.partner_id()?, entry_id).await?;
+        return found
+            .map(|(e, _)| e)
+            .ok_or_else(|| ApiError::entry_not_found(entry_id));
+    }
+    let (entry, _, _) =
+        entry::load_visible(&mut conn, call, entry_id, ApiError::entry_not_found).await?;
+    Ok(entry)
+}

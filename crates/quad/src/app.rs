@@ -1,0 +1,217 @@
+//! The HTTP application: the API routes, `/healthz`, the request log, and a server that
+//! stops gracefully.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::Router;
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use quad_api::http::ApiOutcome;
+use quad_api::{Api, ApiConfig};
+use quad_media::MediaStorage;
+use quad_store::{Store, StoreOptions};
+use tokio::net::TcpListener;
+
+use crate::config::{ServeConfig, StoreConfig};
+
+/// Opens the store and the media storage of a configuration, creating the data folder.
+pub async fn open(
+    config: &StoreConfig,
+    options: StoreOptions,
+) -> anyhow_like::Result<(Store, MediaStorage)> {
+    std::fs::create_dir_all(&config.data).map_err(anyhow_like::io("create the data folder"))?;
+    let store = Store::open(&config.database_url(), options)
+        .await
+        .map_err(anyhow_like::store)?;
+    let media = MediaStorage::open(&config.storage_url())
+        .await
+        .map_err(anyhow_like::media)?;
+    Ok((store, media))
+}
+
+/// The whole application over an API state.
+pub fn app(api: Arc<Api>) -> Router {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .with_state(api.clone())
+        .merge(quad_api::router(api))
+        .layer(middleware::from_fn(log_request))
+}
+
+/// 200 when the database and the media storage both answer.
+async fn healthz(State(api): State<Arc<Api>>) -> Response {
+    let database = api.store.ping().await;
+    let storage = api.media.check().await;
+    match (database, storage) {
+        (Ok(()), Ok(())) => (StatusCode::OK, "ok").into_response(),
+        (db, st) => {
+            tracing::error!(database = ?db.err(), storage = ?st.err(), "health check failed");
+            (StatusCode::SERVICE_UNAVAILABLE, "unavailable").into_response()
+        }
+    }
+}
+
+/// One log line per request: method, route (never the raw path, which may carry a KS),
+/// the API call, status, duration and request id. Refused calls log at warn with the
+/// error code as the reason.
+async fn log_request(request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = request.method().clone();
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+    let request_id = request
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| v.len() <= 64 && v.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
+        .map_or_else(|| quad_store::random_token(12), str::to_owned);
+
+    let mut response = next.run(request).await;
+
+    let ms = started.elapsed().as_secs_f64() * 1000.0;
+    let status = response.status().as_u16();
+    let outcome = response.extensions().get::<ApiOutcome>().cloned();
+    let call = outcome.as_ref().map_or("", |o| o.call.as_str());
+    match outcome.as_ref().and_then(|o| o.refused) {
+        Some(reason) => {
+            tracing::warn!(%method, %route, call, status, ms, request_id, reason, "refused")
+        }
+        None if route == "/healthz" => {
+            tracing::debug!(%method, %route, status, ms, request_id, "request")
+        }
+        None => tracing::info!(%method, %route, call, status, ms, request_id, "request"),
+    }
+    if let Ok(value) = HeaderValue::from_str(&request_id) {
+        response.headers_mut().insert("x-request-id", value);
+    }
+    response
+}
+
+/// A running server.
+pub struct Server {
+    pub addr: SocketAddr,
+    pub api: Arc<Api>,
+    handle: tokio::task::JoinHandle<std::io::Result<()>>,
+    stop: tokio::sync::oneshot::Sender<()>,
+}
+
+impl Server {
+    /// Stops accepting connections, lets requests in flight finish, and waits.
+    pub async fn stop(self) -> std::io::Result<()> {
+        let _ = self.stop.send(());
+        self.handle.await.map_err(std::io::Error::other)?
+    }
+
+    /// Waits until the server ends by itself (after a shutdown signal).
+    pub async fn wait(self) -> std::io::Result<()> {
+        let _keep = self.stop;
+        self.handle.await.map_err(std::io::Error::other)?
+    }
+}
+
+/// Starts serving on `config.listen` (port 0 picks a free port). The server stops on
+/// SIGINT or SIGTERM, or when [`Server::stop`] is called.
+pub async fn start(
+    config: &ServeConfig,
+    store: Store,
+    media: MediaStorage,
+) -> std::io::Result<Server> {
+    let api = Arc::new(Api {
+        store,
+        media,
+        config: ApiConfig {
+            max_request_bytes: config.max_request_bytes,
+            max_upload_bytes: config.max_upload_bytes,
+        },
+    });
+    let listener = TcpListener::bind(config.listen).await?;
+    let addr = listener.local_addr()?;
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let router = app(api.clone());
+    let handle = tokio::spawn(async move {
+        axum::serve(listener, router)
+            .with_graceful_shutdown(async move {
+                tokio::select! {
+                    _ = stopped => {}
+                    _ = shutdown_signal() => {}
+                }
+            })
+            .await
+    });
+    Ok(Server {
+        addr,
+        api,
+        handle,
+        stop,
+    })
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}
+
+/// Start-up errors, with what was being attempted.
+pub mod anyhow_like {
+    use std::fmt;
+
+    #[derive(Debug)]
+    pub struct Error(pub String);
+
+    impl fmt::Display for Error {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str(&self.0)
+        }
+    }
+
+    impl std::error::Error for Error {}
+
+    pub type Result<T> = std::result::Result<T, Error>;
+
+    fn chain(e: &dyn std::error::Error) -> String {
+        let mut text = e.to_string();
+        let mut source = e.source();
+        while let Some(s) = source {
+            text.push_str(": ");
+            text.push_str(&s.to_string());
+            source = s.source();
+        }
+        text
+    }
+
+    pub fn io(what: &'static str) -> impl Fn(std::io::Error) -> Error {
+        move |e| Error(format!("could not {what}: {}", chain(&e)))
+    }
+
+    pub fn store(e: quad_store::StoreError) -> Error {
+        Error(format!("could not open the database: {}", chain(&e)))
+    }
+
+    pub fn media(e: quad_media::StorageError) -> Error {
+        Error(format!("could not open the media storage: {}", chain(&e)))
+    }
+}

@@ -1,0 +1,52 @@
+//! Where Quad keeps its data, and how to reach its database and media storage.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::Args;
+
+/// The data folder, database and storage options every command shares.
+#[derive(Debug, Clone, Args)]
+pub struct StoreConfig {
+    /// The data folder: the SQLite database and media live here unless set otherwise.
+    #[arg(long = "data", env = "QUAD_DATA", default_value = "./quad-data")]
+    pub data: PathBuf,
+    /// `sqlite:PATH` or `postgres://…`; default: SQLite in the data folder.
+    #[arg(long = "database-url", env = "QUAD_DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// A folder for media; default: `media` in the data folder.
+    #[arg(long = "storage-url", env = "QUAD_STORAGE_URL")]
+    pub storage_url: Option<String>,
+}
+
+impl StoreConfig {
+    pub fn database_url(&self) -> String {
+        match &self.database_url {
+            Some(url) => url.clone(),
+            None => format!("sqlite://{}?mode=rwc", self.data.join("quad.db").display()),
+        }
+    }
+
+    pub fn storage_url(&self) -> String {
+        match &self.storage_url {
+            Some(url) => url.clone(),
+            None => self.data.join("media").display().to_string(),
+        }
+    }
+}
+
+/// Options of `quad serve`.
+#[derive(Debug, Clone, Args)]
+pub struct ServeConfig {
+    /// The address to listen on.
+    #[arg(long, env = "QUAD_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    #[command(flatten)]
+    pub store: StoreConfig,
+    /// The largest API request body accepted, uploads excluded, in bytes.
+    #[arg(long, env = "QUAD_MAX_REQUEST_BYTES", default_value_t = 10 * 1024 * 1024)]
+    pub max_request_bytes: usize,
+    /// The largest file accepted in one upload request, in bytes.
+    #[arg(long, env = "QUAD_MAX_UPLOAD_BYTES", default_value_t = 8 * 1024 * 1024 * 1024)]
+    pub max_upload_bytes: u64,
+}
