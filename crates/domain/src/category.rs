@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use crate::user::UserId;
+
 /// `KalturaPrivacyType`: who may see the entries of a category.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Privacy {
@@ -267,6 +269,47 @@ pub fn check_entitlement_settings(s: &EntitlementSettings) -> Result<(), Categor
     Ok(())
 }
 
+/// Refuses member-related fields sent for a category that inherits its members: its owner,
+/// join policy and default level are those of the category it inherits them from.
+pub fn check_inheriting_fields(
+    inheritance: Inheritance,
+    owner_set: bool,
+    join_policy_set: bool,
+    default_level_set: bool,
+) -> Result<(), CategoryRuleError> {
+    use EntitlementField as F;
+    if inheritance != Inheritance::Inherit {
+        return Ok(());
+    }
+    let sent = [
+        (owner_set, F::Owner),
+        (join_policy_set, F::UserJoinPolicy),
+        (default_level_set, F::DefaultPermissionLevel),
+    ];
+    match sent.into_iter().find(|(set, _)| *set) {
+        Some((_, field)) => Err(CategoryRuleError::SetOnInheritingCategory(field)),
+        None => Ok(()),
+    }
+}
+
+/// The owner of a new category: the one asked for; otherwise, when the category sets a
+/// privacy context of its own (it opens an entitlement area, as a portal's or an LMS app's
+/// root does) and manages its own members, the user creating it, so that someone can manage
+/// it. As in Kaltura, a context inherited from above does not count: the categories below a
+/// root are managed from the root.
+pub fn default_owner(
+    requested: Option<UserId>,
+    sets_own_context: bool,
+    inheritance: Inheritance,
+    creator: Option<&UserId>,
+) -> Option<UserId> {
+    requested.or_else(|| {
+        (sets_own_context && inheritance == Inheritance::Manual)
+            .then(|| creator.cloned())
+            .flatten()
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -332,5 +375,42 @@ mod tests {
             ..settings
         };
         assert_eq!(check_entitlement_settings(&with_context), Ok(()));
+    }
+
+    #[test]
+    fn inheriting_categories_take_no_member_fields() {
+        assert_eq!(
+            check_inheriting_fields(Inheritance::Inherit, false, true, true),
+            Err(CategoryRuleError::SetOnInheritingCategory(
+                EntitlementField::UserJoinPolicy
+            ))
+        );
+        assert_eq!(
+            check_inheriting_fields(Inheritance::Inherit, false, false, false),
+            Ok(())
+        );
+        assert_eq!(
+            check_inheriting_fields(Inheritance::Manual, true, true, true),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn the_creator_owns_a_new_category_that_opens_a_context_of_its_own() {
+        let creator = UserId::parse("admin").expect("valid id");
+        let asked = UserId::parse("olga").expect("valid id");
+        let owner = |requested: Option<UserId>, context, inheritance| {
+            default_owner(requested, context, inheritance, Some(&creator))
+        };
+        assert_eq!(
+            owner(None, true, Inheritance::Manual),
+            Some(creator.clone())
+        );
+        assert_eq!(owner(None, false, Inheritance::Manual), None);
+        assert_eq!(owner(None, true, Inheritance::Inherit), None);
+        assert_eq!(
+            owner(Some(asked.clone()), false, Inheritance::Manual),
+            Some(asked)
+        );
     }
 }

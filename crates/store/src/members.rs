@@ -90,6 +90,15 @@ pub async fn delete(conn: &mut Conn, category_id: i64, user_id: &str) -> Result<
     categories::recount_members(conn, category_id).await
 }
 
+/// Removes every membership of a category, as when the category is deleted.
+pub async fn delete_all(conn: &mut Conn, category_id: i64) -> Result<()> {
+    sqlx::query("DELETE FROM category_user WHERE category_id = $1")
+        .bind(category_id)
+        .execute(&mut *conn)
+        .await?;
+    categories::recount_members(conn, category_id).await
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct MemberFilter {
     pub category_id_equal: Option<i64>,
@@ -106,8 +115,11 @@ pub struct MemberFilter {
     pub update_method_in: Option<Vec<i64>>,
     pub permission_names_match_and: Option<Vec<String>>,
     pub permission_names_match_or: Option<Vec<String>>,
+    pub permission_names_not_contains: Option<Vec<String>>,
     pub created_at_gte: Option<i64>,
     pub created_at_lte: Option<i64>,
+    pub updated_at_gte: Option<i64>,
+    pub updated_at_lte: Option<i64>,
     pub free_text: Option<String>,
     pub order_by: Option<(String, bool)>,
 }
@@ -138,6 +150,8 @@ pub async fn list(
             ("cu.update_method = ", f.update_method_equal),
             ("cu.created_at >= ", f.created_at_gte),
             ("cu.created_at <= ", f.created_at_lte),
+            ("cu.updated_at >= ", f.updated_at_gte),
+            ("cu.updated_at <= ", f.updated_at_lte),
         ];
         for (condition, value) in ints {
             if let Some(v) = value {
@@ -184,6 +198,12 @@ pub async fn list(
                 names_clause(&mut sql, name);
             }
             sql.push(")");
+        }
+        if let Some(names) = &f.permission_names_not_contains {
+            for name in names {
+                sql.push(" AND NOT ");
+                names_clause(&mut sql, name);
+            }
         }
         if let Some(v) = &f.free_text {
             sql.push(" AND lower(cu.user_id) LIKE ");

@@ -208,7 +208,7 @@ async fn render(
 }
 
 async fn render_one(conn: &mut Conn, call: &Call<'_>, e: &Entry) -> ApiResult<Out> {
-    let mut out = render(conn, call, entry_class(call), std::slice::from_ref(e)).await?;
+    let mut out = render(conn, call, OUT_CLASS, std::slice::from_ref(e)).await?;
     out.pop().ok_or_else(ApiError::internal)
 }
 
@@ -231,10 +231,10 @@ fn apply_fields(
     e: &mut Entry,
 ) -> ApiResult<()> {
     let admin_only = ["adminTags", "startDate", "endDate"];
-    if !call.is_admin() {
-        if let Some(field) = admin_only.iter().find(|name| f.has(name)) {
-            return Err(ApiError::admin_property(class, field));
-        }
+    if !call.is_admin()
+        && let Some(field) = admin_only.iter().find(|name| f.has(name))
+    {
+        return Err(ApiError::admin_property(class, field));
     }
     if let Field::Set(name) = f.string("name") {
         if name.chars().count() > 256 {
@@ -296,6 +296,18 @@ async fn requested_categories(
     Ok(None)
 }
 
+/// The category side of a publishing decision; an unknown contribution policy counts as
+/// the stricter one.
+pub(super) fn category_policy(category: &categories::Category) -> CategoryPolicy {
+    CategoryPolicy {
+        moderated: category.moderation,
+        contribution: quad_domain::category::ContributionPolicy::from_code(
+            category.contribution_policy,
+        )
+        .unwrap_or(quad_domain::category::ContributionPolicy::MembersWithContributionPermission),
+    }
+}
+
 /// Publishes an entry to a category by the domain's publishing rule.
 pub(super) async fn publish_to(
     conn: &mut Conn,
@@ -320,15 +332,7 @@ pub(super) async fn publish_to(
         session: &session,
         enforced: ctx.enforced,
         people,
-        category: CategoryPolicy {
-            moderated: category.moderation,
-            contribution: quad_domain::category::ContributionPolicy::from_code(
-                category.contribution_policy,
-            )
-            .unwrap_or(
-                quad_domain::category::ContributionPolicy::MembersWithContributionPermission,
-            ),
-        },
+        category: category_policy(category),
         level,
     };
     let status = publishing::publish(&request).map_err(|_| ApiError::cannot_assign_entry())? as i64;
@@ -494,10 +498,10 @@ async fn get_by_ids(call: &Call<'_>, params: &Fields<'_>) -> ApiResult<Out> {
     let mut conn = read(call).await?;
     let mut visible = Vec::new();
     for id in ids.iter().take(500) {
-        if let Some((entry, c)) = load(&mut conn, call.partner_id()?, id).await? {
-            if may_see(&mut conn, call, &entry, &people(&entry, &c)).await? {
-                visible.push(entry);
-            }
+        if let Some((entry, c)) = load(&mut conn, call.partner_id()?, id).await?
+            && may_see(&mut conn, call, &entry, &people(&entry, &c)).await?
+        {
+            visible.push(entry);
         }
     }
     Ok(Out::Array(
@@ -542,15 +546,15 @@ async fn update(call: &Call<'_>, params: &Fields<'_>) -> ApiResult<Out> {
     let current = render_one(&mut tx, call, &entry).await?;
     unchanged(&current, &f, class)?;
     apply_fields(call, class, &f, &mut entry)?;
-    if let Field::Set(owner) = f.string("userId") {
-        if owner != entry.owner_id {
-            if !rules::may_change_owner(&session) {
-                return Err(ApiError::not_owner());
-            }
-            UserId::parse(&owner).ok_or_else(|| ApiError::invalid_field_value("userId"))?;
-            ensure_users(&mut tx, partner_id, std::slice::from_ref(&owner)).await?;
-            entry.owner_id = owner;
+    if let Field::Set(owner) = f.string("userId")
+        && owner != entry.owner_id
+    {
+        if !rules::may_change_owner(&session) {
+            return Err(ApiError::not_owner());
         }
+        UserId::parse(&owner).ok_or_else(|| ApiError::invalid_field_value("userId"))?;
+        ensure_users(&mut tx, partner_id, std::slice::from_ref(&owner)).await?;
+        entry.owner_id = owner;
     }
     let editors = parse_users(&f, "entitledUsersEdit")?;
     let publishers = parse_users(&f, "entitledUsersPublish")?;
