@@ -332,16 +332,9 @@ async fn reload(conn: &mut Conn, c: &Category) -> ApiResult<Out> {
     Ok(objects::category(&stored.ok_or_else(ApiError::internal)?))
 }
 
-async fn add(call: &Call<'_>, params: &Fields<'_>) -> ApiResult<Out> {
-    let f = types::required_object(params, "category", CLASS)?;
-    if let Some(field) = READ_ONLY.iter().find(|name| f.has(name)) {
-        return Err(ApiError::not_updatable(CLASS, field));
-    }
-    if f.string("name").value().is_none() {
-        return Err(ApiError::cannot_be_null(CLASS, "name"));
-    }
-    let partner_id = call.partner_id()?;
-    let defaults = Category {
+/// A new category with Kaltura's defaults.
+fn defaults(partner_id: i64) -> Category {
+    Category {
         partner_id,
         privacy: Privacy::All as i64,
         appear_in_list: AppearInList::PartnerOnly as i64,
@@ -351,25 +344,36 @@ async fn add(call: &Call<'_>, params: &Fields<'_>) -> ApiResult<Out> {
         contribution_policy: ContributionPolicy::All as i64,
         status: categories::STATUS_ACTIVE,
         ..Category::default()
-    };
+    }
+}
+
+/// The owner a new category gets by the domain's rule, the session user being its creator.
+fn owner_of_new(call: &Call<'_>, c: &Category) -> Option<String> {
+    let requested = c.owner.as_deref().and_then(UserId::parse);
+    let own_context = !c.privacy_context.is_empty();
+    let creator = call.session().user;
+    rules::default_owner(requested, own_context, inheritance(c), creator.as_ref())
+        .map(|u| u.to_string())
+}
+
+async fn add(call: &Call<'_>, params: &Fields<'_>) -> ApiResult<Out> {
+    let f = types::required_object(params, "category", CLASS)?;
+    if let Some(field) = READ_ONLY.iter().find(|name| f.has(name)) {
+        return Err(ApiError::not_updatable(CLASS, field));
+    }
+    if f.string("name").value().is_none() {
+        return Err(ApiError::cannot_be_null(CLASS, "name"));
+    }
+    let defaults = defaults(call.partner_id()?);
     let mut c = defaults.clone();
     apply(&f, &mut c)?;
     let mut tx = write(call).await?;
 
-    let parent = parent_of(&mut tx, partner_id, c.parent_id).await?;
+    let parent = parent_of(&mut tx, c.partner_id, c.parent_id).await?;
     derive(&mut c, parent.as_ref());
     check(call, &defaults, &c, parent.is_some())?;
     refuse_duplicate(&mut tx, &c).await?;
-    let creator = call.session().user;
-    let requested_owner = c.owner.as_deref().and_then(UserId::parse);
-    let own_context = !c.privacy_context.is_empty();
-    c.owner = rules::default_owner(
-        requested_owner,
-        own_context,
-        inheritance(&c),
-        creator.as_ref(),
-    )
-    .map(|u| u.to_string());
+    c.owner = owner_of_new(call, &c);
 
     c.id = categories::insert(&mut tx, &c)
         .await
@@ -379,11 +383,8 @@ async fn add(call: &Call<'_>, params: &Fields<'_>) -> ApiResult<Out> {
     categories::set_path(&mut tx, c.id, &c.full_ids, c.inherited_parent_id)
         .await
         .map_err(internal)?;
-    if let Some(owner) = c
-        .owner
-        .clone()
-        .filter(|_| inheritance(&c) == Inheritance::Manual)
-    {
+    let manual = inheritance(&c) == Inheritance::Manual;
+    if let Some(owner) = c.owner.clone().filter(|_| manual) {
         make_manager(&mut tx, &c, &owner).await?;
     }
     let out = reload(&mut tx, &c).await?;
@@ -422,23 +423,8 @@ async fn update(call: &Call<'_>, params: &Fields<'_>) -> ApiResult<Out> {
     let current = load_visible(&mut tx, call, id).await?;
     require_manager(&mut tx, call, &current).await?;
     unchanged(&current, &f)?;
-    let mut c = current.clone();
-    apply(&f, &mut c)?;
-    let parent = parent_of(&mut tx, current.partner_id, c.parent_id).await?;
-    if let Some(p) = &parent {
-        rules::check_move(id, &CategoryPath::parse(&p.full_name, &p.full_ids))
-            .map_err(|_| ApiError::parent_is_child(p.id, id))?;
-    }
-    derive(&mut c, parent.as_ref());
-    check(call, &current, &c, parent.is_some())?;
-    if c.full_name != current.full_name {
-        refuse_duplicate(&mut tx, &c).await?;
-    }
-    let tree_changed = c.full_ids != current.full_ids
-        || c.full_name != current.full_name
-        || c.privacy_contexts != current.privacy_contexts
-        || c.inherited_parent_id != current.inherited_parent_id;
-    let descendants = if tree_changed {
+    let c = updated(&mut tx, call, &f, &current).await?;
+    let descendants = if reshapes_subtree(&current, &c) {
         categories::descendants(&mut tx, &current)
             .await
             .map_err(internal)?
@@ -463,6 +449,37 @@ async fn update(call: &Call<'_>, params: &Fields<'_>) -> ApiResult<Out> {
     let out = reload(&mut tx, &c).await?;
     commit(tx).await?;
     Ok(out)
+}
+
+/// The category as an update leaves it, checked: its parent exists and is not below it,
+/// its full name is free, and its entitlement settings hold together.
+async fn updated(
+    conn: &mut Conn,
+    call: &Call<'_>,
+    f: &Fields<'_>,
+    current: &Category,
+) -> ApiResult<Category> {
+    let mut c = current.clone();
+    apply(f, &mut c)?;
+    let parent = parent_of(conn, current.partner_id, c.parent_id).await?;
+    if let Some(p) = &parent {
+        rules::check_move(c.id, &CategoryPath::parse(&p.full_name, &p.full_ids))
+            .map_err(|_| ApiError::parent_is_child(p.id, c.id))?;
+    }
+    derive(&mut c, parent.as_ref());
+    check(call, current, &c, parent.is_some())?;
+    if c.full_name != current.full_name {
+        refuse_duplicate(conn, &c).await?;
+    }
+    Ok(c)
+}
+
+/// Whether a change alters what the descendants of a category derive from it.
+fn reshapes_subtree(old: &Category, new: &Category) -> bool {
+    old.full_ids != new.full_ids
+        || old.full_name != new.full_name
+        || old.privacy_contexts != new.privacy_contexts
+        || old.inherited_parent_id != new.inherited_parent_id
 }
 
 /// Moves a category's entries from its old ancestors' counts to its new ones', and itself
