@@ -355,10 +355,25 @@ def test_abstract_declared_type_without_object_type_is_object_type_abstract(api,
     assert body["code"] == "OBJECT_TYPE_ABSTRACT"
 
 
-def test_unknown_object_type_falls_back_to_the_declared_type(api, ks):
+def test_unknown_object_type_is_refused_and_adds_nothing(api, ks):
+    # A class name no client generates is a typo or a probe: say so rather than guess.
     resp = api.post_json("media", "add", {
         "ks": ks,
-        "entry": {"objectType": "KalturaNoSuchThing", "mediaType": "1", "name": "fallback"},
+        "entry": {"objectType": "KalturaNoSuchThing", "mediaType": "1", "name": "typo-entry"},
+    })
+
+    body = resp.json()
+    assert body["code"] == "INVALID_OBJECT_TYPE"
+    listed = api.post_json("media", "list", {
+        "ks": ks, "filter": {"objectType": "KalturaMediaEntryFilter", "nameEqual": "typo-entry"},
+    }).json()
+    assert listed["totalCount"] == 0
+
+
+def test_known_unrelated_object_type_falls_back_to_the_declared_type(api, ks):
+    resp = api.post_json("media", "add", {
+        "ks": ks,
+        "entry": {"objectType": "KalturaCategory", "mediaType": "1", "name": "fallback"},
     })
 
     body = resp.json()

@@ -55,6 +55,8 @@ pub struct Established {
     pub raw: String,
     pub fields: KsFields,
     pub session: Session,
+    /// Whether the call named another partner than the KS's, which no session may act for.
+    pub other_partner: bool,
 }
 
 /// The context of one service call.
@@ -180,6 +182,9 @@ impl<'a> Call<'a> {
         let Some(ks) = &self.ks else {
             return Err(ApiError::missing_ks());
         };
+        if ks.other_partner {
+            return Err(ApiError::service_forbidden(service, action));
+        }
         if ks.session.is_admin() {
             return Ok(());
         }
@@ -247,9 +252,7 @@ pub async fn establish(
     {
         return Err(ApiError::invalid_ks(&raw, -6, "LOGOUT"));
     }
-    if partner_param.is_some_and(|p| p != partner.id) {
-        return Err(ApiError::invalid_ks(&raw, -2, "INVALID_PARTNER"));
-    }
+    let other_partner = partner_param.is_some_and(|p| p != partner.id);
     let privileges = Privileges::parse(&fields.privileges);
     if let Some(limit) = privileges.value("actionslimit") {
         let limit: i64 = limit.parse().unwrap_or(0);
@@ -271,6 +274,7 @@ pub async fn establish(
             raw,
             fields,
             session,
+            other_partner,
         }),
     ))
 }

@@ -90,6 +90,7 @@ pub async fn handle(call: &Call<'_>, params: &Fields<'_>) -> ApiResult<Out> {
     }
 }
 
+/// The class an entry param is bound as on this service.
 fn entry_class(call: &Call<'_>) -> &'static str {
     if call.service == "media" {
         "KalturaMediaEntry"
@@ -97,6 +98,10 @@ fn entry_class(call: &Call<'_>) -> &'static str {
         "KalturaBaseEntry"
     }
 }
+
+/// Every entry Quad holds is a media clip, so it is answered as `KalturaMediaEntry` on both
+/// services; the client accepts the subclass where it expects a base entry.
+const OUT_CLASS: &str = "KalturaMediaEntry";
 
 pub(super) fn people(e: &Entry, c: &Collaborators) -> EntryPeople {
     let ids = |list: &[String]| list.iter().filter_map(|u| UserId::parse(u)).collect();
@@ -505,7 +510,7 @@ async fn get_by_ids(call: &Call<'_>, params: &Fields<'_>) -> ApiResult<Out> {
         }
     }
     Ok(Out::Array(
-        render(&mut conn, call, "KalturaBaseEntry", &visible).await?,
+        render(&mut conn, call, OUT_CLASS, &visible).await?,
     ))
 }
 
@@ -824,9 +829,8 @@ async fn list(call: &Call<'_>, params: &Fields<'_>) -> ApiResult<Out> {
     )
     .await
     .map_err(internal)?;
-    let class = entry_class(call);
-    let objects = render(&mut conn, call, class, &found).await?;
-    let list_class = if class == "KalturaMediaEntry" {
+    let objects = render(&mut conn, call, OUT_CLASS, &found).await?;
+    let list_class = if call.service == "media" {
         "KalturaMediaListResponse"
     } else {
         "KalturaBaseEntryListResponse"

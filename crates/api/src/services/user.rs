@@ -105,10 +105,27 @@ async fn get(call: &Call<'_>, params: &Fields<'_>) -> ApiResult<Out> {
     if !call.is_admin() && call.user_id() != Some(id.as_str()) {
         return Err(ApiError::cannot_retrieve_another_user());
     }
+    let partner_id = call.partner_id()?;
     let mut conn = read(call).await?;
-    let user = users::get(&mut conn, call.partner_id()?, &id)
+    if let Some(user) = users::get(&mut conn, partner_id, &id)
+        .await
+        .map_err(internal)?
+    {
+        return Ok(objects::user(&user));
+    }
+    drop(conn);
+    if call.user_id() != Some(id.as_str()) {
+        return Err(ApiError::invalid_user_id());
+    }
+    // The session's own user exists as soon as a KS names it, as with any referenced id.
+    let mut tx = write(call).await?;
+    users::ensure(&mut tx, partner_id, &id)
         .await
         .map_err(internal)?;
+    let user = users::get(&mut tx, partner_id, &id)
+        .await
+        .map_err(internal)?;
+    commit(tx).await?;
     Ok(objects::user(&user.ok_or_else(ApiError::invalid_user_id)?))
 }
 
