@@ -194,7 +194,7 @@ fn path_pairs(path: &str) -> Param {
     let segments: Vec<String> = rest
         .split('/')
         .filter(|s| !s.is_empty() && *s != "index.php")
-        .map(|s| percent_decode(s))
+        .map(percent_decode)
         .collect();
     let mut params = Param::default();
     for pair in segments.chunks(2) {

@@ -36,10 +36,10 @@ pub fn split(params: &Param) -> Vec<(String, Param)> {
         }
         let mut item = (*item).clone();
         for name in ["ks", "partnerId", "clientTag"] {
-            if item.get(name).is_none() {
-                if let Some(value) = params.get(name) {
-                    item.set_path(&[name], value.clone());
-                }
+            if item.get(name).is_none()
+                && let Some(value) = params.get(name)
+            {
+                item.set_path(&[name], value.clone());
             }
         }
         item.remove("format");

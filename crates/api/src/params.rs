@@ -345,10 +345,10 @@ impl<'a> Fields<'a> {
                 enum_type,
             )
         })?;
-        if let Field::Set(v) = value {
-            if !allowed.contains(&v) {
-                return Err(ApiError::invalid_enum(&v.to_string(), name, enum_type));
-            }
+        if let Field::Set(v) = value
+            && !allowed.contains(&v)
+        {
+            return Err(ApiError::invalid_enum(&v.to_string(), name, enum_type));
         }
         Ok(value)
     }

@@ -128,12 +128,12 @@ impl Out {
         };
         if obj.class.ends_with("ListResponse") {
             for (name, value) in obj.fields.iter_mut() {
-                if *name == "objects" {
-                    if let Out::Array(items) = value {
-                        items
-                            .iter_mut()
-                            .for_each(|i| i.apply_profile(fields, include));
-                    }
+                if *name == "objects"
+                    && let Out::Array(items) = value
+                {
+                    items
+                        .iter_mut()
+                        .for_each(|i| i.apply_profile(fields, include));
                 }
             }
             return;

@@ -53,10 +53,10 @@ async fn start(call: &Call<'_>, params: &Fields<'_>) -> ApiResult<Out> {
 
     let user_id = params.string("userId").value().unwrap_or_default();
     let privileges = params.string("privileges").value().unwrap_or_default();
-    if let Some(limit) = Privileges::parse(&privileges).value("actionslimit") {
-        if limit.parse::<i64>().map_or(true, |n| n <= 0) {
-            return Err(ApiError::invalid_actions_limit());
-        }
+    if let Some(limit) = Privileges::parse(&privileges).value("actionslimit")
+        && limit.parse::<i64>().map_or(true, |n| n <= 0)
+    {
+        return Err(ApiError::invalid_actions_limit());
     }
     let requested = params
         .int("expiry")?

@@ -101,10 +101,10 @@ async fn upload(call: &Call<'_>, params: &Fields<'_>) -> ApiResult<Out> {
     let new_size = keep + file.size as i64;
     let complete =
         final_chunk || token.auto_finalize && token.file_size.is_some_and(|s| new_size as f64 >= s);
-    if let Some(expected) = token.file_size.filter(|_| complete) {
-        if (new_size as f64 - expected).abs() >= 1.0 {
-            return Err(ApiError::upload_size_mismatch(expected, new_size));
-        }
+    if let Some(expected) = token.file_size.filter(|_| complete)
+        && (new_size as f64 - expected).abs() >= 1.0
+    {
+        return Err(ApiError::upload_size_mismatch(expected, new_size));
     }
 
     let key = object_key(&token.id);
