@@ -207,39 +207,25 @@ fn multipart_ranges(
     mime: &'static str,
 ) -> Response {
     let boundary = format!("quad{}", quad_store::random_token(16));
-    let heads: Vec<String> = ranges
-        .iter()
-        .map(|r| format!("\r\n--{boundary}\r\nContent-Type: {mime}\r\nContent-Range: bytes {}-{}/{size}\r\n\r\n", r.start, r.end))
-        .collect();
+    let head = |r: &ByteRange| {
+        format!(
+            "\r\n--{boundary}\r\nContent-Type: {mime}\r\nContent-Range: bytes {}-{}/{size}\r\n\r\n",
+            r.start, r.end
+        )
+    };
     let tail = format!("\r\n--{boundary}--\r\n");
-    let length: u64 = heads.iter().map(|h| h.len() as u64).sum::<u64>()
-        + ranges.iter().map(ByteRange::len).sum::<u64>()
+    let length: u64 = ranges
+        .iter()
+        .map(|r| head(r).len() as u64 + r.len())
+        .sum::<u64>()
         + tail.len() as u64;
-    let parts: Vec<(String, ByteRange)> = heads.into_iter().zip(ranges).collect();
-    // Each part is its header, then its bytes read straight from the file.
-    let body = stream::unfold(
-        (file, parts.into_iter(), Some(tail)),
-        |(mut file, mut parts, tail)| async move {
-            match parts.next() {
-                Some((head, range)) => {
-                    let mut bytes = head.into_bytes();
-                    let ok = file.seek(SeekFrom::Start(range.start)).await.is_ok();
-                    let mut chunk = vec![0u8; range.len() as usize];
-                    let read = ok && file.read_exact(&mut chunk).await.is_ok();
-                    if !read {
-                        return Some((
-                            Err(std::io::Error::other("range read failed")),
-                            (file, parts, None),
-                        ));
-                    }
-                    bytes.extend_from_slice(&chunk);
-                    Some((Ok::<_, std::io::Error>(bytes), (file, parts, tail)))
-                }
-                None => tail.map(|t| (Ok(t.into_bytes()), (file, parts, None))),
-            }
-        },
-    )
-    .boxed();
+    let mut pieces: Vec<Piece> = Vec::with_capacity(ranges.len() * 2 + 1);
+    for r in &ranges {
+        pieces.push(Piece::Text(head(r)));
+        pieces.push(Piece::Bytes(*r));
+    }
+    pieces.push(Piece::Text(tail));
+    let body = stream::unfold((file, pieces.into_iter(), None), next_chunk).boxed();
     (
         StatusCode::PARTIAL_CONTENT,
         [
@@ -252,4 +238,43 @@ fn multipart_ranges(
         Body::from_stream(body),
     )
         .into_response()
+}
+
+/// A part of a multipart answer: header text, or a range of the file.
+enum Piece {
+    Text(String),
+    Bytes(ByteRange),
+}
+
+/// What remains of the range being sent: the next offset and the bytes left.
+type Cursor = Option<(u64, u64)>;
+
+const CHUNK: u64 = 64 * 1024;
+
+/// Yields the answer in pieces of at most 64 KiB, so memory stays flat whatever the ranges.
+async fn next_chunk(
+    (mut file, mut pieces, cursor): (tokio::fs::File, std::vec::IntoIter<Piece>, Cursor),
+) -> Option<(
+    std::io::Result<Vec<u8>>,
+    (tokio::fs::File, std::vec::IntoIter<Piece>, Cursor),
+)> {
+    let (offset, left) = match cursor {
+        Some(c) => c,
+        None => match pieces.next()? {
+            Piece::Text(text) => return Some((Ok(text.into_bytes()), (file, pieces, None))),
+            Piece::Bytes(r) => (r.start, r.len()),
+        },
+    };
+    let n = left.min(CHUNK);
+    let mut chunk = vec![0u8; n as usize];
+    let read = match file.seek(SeekFrom::Start(offset)).await {
+        Ok(_) => file.read_exact(&mut chunk).await.map(|_| chunk),
+        Err(e) => Err(e),
+    };
+    let rest = (left > n).then_some((offset + n, left - n));
+    match read {
+        Ok(bytes) => Some((Ok(bytes), (file, pieces, rest))),
+        // After a read error the answer ends: the client sees a short body.
+        Err(e) => Some((Err(e), (file, Vec::new().into_iter(), None))),
+    }
 }
