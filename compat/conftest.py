@@ -494,3 +494,19 @@ def anonymous_client(api):
     """A client with no KS and no partner id."""
     return api.client(partner_id=False)
 
+
+
+@pytest.fixture(scope="session")
+def media_sample(tmp_path_factory):
+    """The bytes of a real two-second 160x120 MP4 with sound, made with ffmpeg."""
+    ffmpeg = shutil.which("ffmpeg")
+    if ffmpeg is None:
+        pytest.exit("ffmpeg is needed for the media tests; scripts/setup installs it", 1)
+    path = tmp_path_factory.mktemp("media") / "sample.mp4"
+    subprocess.run(
+        [ffmpeg, "-v", "error", "-f", "lavfi", "-i", "testsrc=duration=2:size=160x120:rate=10",
+         "-f", "lavfi", "-i", "sine=frequency=440:duration=2", "-shortest",
+         "-pix_fmt", "yuv420p", "-movflags", "+faststart", str(path)],
+        check=True,
+    )
+    return path.read_bytes()

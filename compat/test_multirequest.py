@@ -95,8 +95,8 @@ def test_multirequest_one_failing_call_does_not_stop_the_others(api, admin):
     assert admin.media.get(added.id).name == "after the failure"
 
 
-def test_multirequest_carries_the_upload_flow_in_one_request(api, admin):
-    data = os.urandom(2500)
+def test_multirequest_carries_the_upload_flow_in_one_request(api, admin, media_sample):
+    data = media_sample
     path = api.temp_file(data, "recording.mp4")
     admin.startMultiRequest()
     token = KalturaUploadToken()

@@ -183,11 +183,12 @@ def test_user_ks_sees_only_its_own_upload_tokens(api):
 # --- addContent ----------------------------------------------------------------------
 
 
-def test_add_content_from_a_full_token_makes_the_entry_ready(api):
+def test_add_content_from_a_full_token_makes_the_entry_ready_with_its_probed_media(
+    api, media_sample
+):
     client = api.user(api.uid("owner"))
-    data = payload(2048)
     token = api.new_token(client)
-    api.upload_chunk(client, token.id, data)
+    api.upload_chunk(client, token.id, media_sample)
     entry = api.add_entry(client)
 
     ready = client.media.addContent(entry.id, token_resource(token.id))
@@ -195,7 +196,22 @@ def test_add_content_from_a_full_token_makes_the_entry_ready(api):
     assert isinstance(ready, KalturaMediaEntry)
     assert ready.id == entry.id
     assert ready.status.getValue() == KalturaEntryStatus.READY
+    assert ready.duration == 2
+    assert 1900 <= ready.msDuration <= 2100
+    assert (ready.width, ready.height) == (160, 120)
     assert client.media.get(entry.id).status.getValue() == KalturaEntryStatus.READY
+
+
+def test_add_content_of_a_file_that_is_not_media_ends_in_an_error_status(api):
+    client = api.user(api.uid("owner"))
+    token = api.new_token(client)
+    api.upload_chunk(client, token.id, b"%PDF-1.4 not a video at all " * 50)
+    entry = api.add_entry(client)
+
+    failed = client.media.addContent(entry.id, token_resource(token.id))
+
+    assert failed.status.getValue() == KalturaEntryStatus.ERROR_CONVERTING
+    assert client.media.get(entry.id).status.getValue() == KalturaEntryStatus.ERROR_CONVERTING
 
 
 def test_ready_entry_has_the_download_url_of_its_source(api, admin):
