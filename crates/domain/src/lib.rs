@@ -3,11 +3,14 @@
 //! Nothing in this crate performs I/O. The adapters (API, portal, LMS, capture) parse their
 //! protocol into these types, ask these functions, and hand the answer to the store.
 
+pub mod app;
 pub mod category;
 pub mod entitlement;
 pub mod entry;
+pub mod identity;
 pub mod membership;
 pub mod publishing;
+pub mod roles;
 pub mod session;
 pub mod user;
 
