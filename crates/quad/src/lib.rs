@@ -1,6 +1,7 @@
 //! The Quad server: configuration, start-up, the HTTP application and its request log.
 
 pub mod app;
+pub mod apps;
 pub mod config;
 
 pub use app::{Server, start};

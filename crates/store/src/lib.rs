@@ -5,6 +5,7 @@
 //! transaction and pass it to the functions of the modules below; a request's writes go in
 //! one transaction, so it commits entirely or not at all.
 
+pub mod apps;
 pub mod categories;
 pub mod entries;
 pub mod members;
