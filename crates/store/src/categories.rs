@@ -1,5 +1,6 @@
 //! The category tree: categories, their derived paths and contexts, and their counters.
 
+use quad_domain::MemberStatus;
 use quad_domain::entitlement::EntitlementContext;
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -495,7 +496,8 @@ fn push_visibility(sql: &mut Sql, ctx: &EntitlementContext) {
     sql.push(" AND (c.appear_in_list = 1");
     if let Some(user) = &ctx.user {
         sql.push(" OR EXISTS (SELECT 1 FROM category_user cu WHERE cu.category_id = c.inherited_parent_id AND cu.user_id = ");
-        sql.bind(user.as_str()).push(")");
+        sql.bind(user.as_str()).push(" AND cu.status <> ");
+        sql.bind(MemberStatus::Deleted as i64).push(")");
     }
     sql.push(")");
 }

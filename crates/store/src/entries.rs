@@ -706,10 +706,12 @@ fn push_visibility(sql: &mut Sql, ctx: &EntitlementContext) {
 /// Whether category alias `c` is in the given privacy context (`None`: no context at all).
 pub(crate) fn push_context_match(sql: &mut Sql, context: Option<&str>, alias: &str) {
     match context {
+        // `replace` compares exactly on both databases; SQLite's LIKE would ignore case.
         Some(ctx) => {
-            sql.push(&format!("(',' || {alias}.privacy_contexts || ',') LIKE "));
-            sql.bind(format!("%,{},%", like_escape(ctx)))
-                .push(" ESCAPE '\\'");
+            let labels = format!("(',' || {alias}.privacy_contexts || ',')");
+            sql.push(&format!("replace({labels}, "));
+            sql.bind(format!(",{ctx},"))
+                .push(&format!(", '') <> {labels}"));
         }
         None => {
             sql.push(&format!("{alias}.privacy_contexts = ''"));
