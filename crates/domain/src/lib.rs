@@ -5,10 +5,12 @@
 
 pub mod app;
 pub mod category;
+pub mod display;
 pub mod entitlement;
 pub mod entry;
 pub mod identity;
 pub mod membership;
+pub mod my_media;
 pub mod publishing;
 pub mod roles;
 pub mod session;
