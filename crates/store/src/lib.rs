@@ -9,6 +9,7 @@ pub mod apps;
 pub mod categories;
 pub mod entries;
 pub mod members;
+pub mod my_media;
 pub mod partners;
 pub mod publications;
 pub mod seed;
