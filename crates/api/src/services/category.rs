@@ -71,7 +71,7 @@ pub(super) async fn may_see(conn: &mut Conn, call: &Call<'_>, c: &Category) -> A
         Some(user) => members::get(conn, c.inherited_parent_id, user)
             .await
             .map_err(internal)?
-            .is_some(),
+            .is_some_and(|m| m.status != MemberStatus::Deleted as i64),
         None => false,
     };
     let contexts = split_contexts(&c.privacy_contexts);
