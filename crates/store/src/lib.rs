@@ -8,6 +8,7 @@
 pub mod apps;
 pub mod categories;
 pub mod entries;
+pub mod identity;
 pub mod members;
 pub mod my_media;
 pub mod partners;
