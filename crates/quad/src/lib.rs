@@ -3,6 +3,7 @@
 pub mod app;
 pub mod apps;
 pub mod config;
+pub mod identity;
 
 pub use app::{Server, start};
 pub use config::StoreConfig;
