@@ -8,6 +8,8 @@ use quad::config::{ServeConfig, StoreConfig};
 use quad_store::{StoreOptions, partners};
 use tracing_subscriber::EnvFilter;
 
+mod seed;
+
 #[derive(Parser)]
 #[command(
     name = "quad",
@@ -23,6 +25,8 @@ struct Cli {
 enum Command {
     /// Runs the server.
     Serve(ServeConfig),
+    /// Fills a partner with synthetic data at a chosen scale, for benchmarks.
+    Seed(seed::SeedConfig),
     /// Manages partners (accounts).
     Partner {
         #[command(subcommand)]
@@ -68,6 +72,7 @@ fn main() -> ExitCode {
 async fn run(command: Command) -> Result<(), String> {
     match command {
         Command::Serve(config) => serve(config).await,
+        Command::Seed(config) => seed::run(config).await,
         Command::Partner {
             command: PartnerCommand::Create { name, store },
         } => create_partner(&name, &store).await,
