@@ -32,6 +32,91 @@ enum Command {
         #[command(subcommand)]
         command: PartnerCommand,
     },
+    /// Manages applications: the video portal and LMS apps of a partner.
+    App {
+        #[command(subcommand)]
+        command: AppCommand,
+    },
+    /// Reports identity mismatches across apps.
+    Identity {
+        #[command(subcommand)]
+        command: IdentityCommand,
+    },
+    /// Manages user ids.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum IdentityCommand {
+    /// Lists user ids that look like one person seen in different apps (same email, or the
+    /// same id but for case or a domain suffix), with the apps and last logins of each.
+    Report {
+        #[arg(long)]
+        partner: i64,
+        #[command(flatten)]
+        store: StoreConfig,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Moves ownership, collaboration, memberships and logins from OLD to NEW in one
+    /// transaction, merging into NEW if it exists.
+    Rename {
+        #[arg(long)]
+        partner: i64,
+        old: String,
+        new: String,
+        #[command(flatten)]
+        store: StoreConfig,
+    },
+}
+
+#[derive(Subcommand)]
+enum AppCommand {
+    /// Creates an app with its category tree and prints it as JSON.
+    Create {
+        #[arg(long)]
+        partner: i64,
+        /// `portal` or `kaf` (an LMS app).
+        #[arg(long, value_parser = ["portal", "kaf"])]
+        kind: String,
+        #[arg(long)]
+        name: String,
+        /// The app's path segment in URLs; made from the name when left out.
+        #[arg(long)]
+        slug: Option<String>,
+        /// Where Quad is reached by browsers and LMSs.
+        #[arg(long, env = "QUAD_PUBLIC_URL", default_value = "http://127.0.0.1:8080")]
+        public_url: String,
+        #[command(flatten)]
+        store: StoreConfig,
+    },
+    /// Lists apps as JSON.
+    List {
+        #[arg(long)]
+        partner: Option<i64>,
+        #[command(flatten)]
+        store: StoreConfig,
+    },
+    /// Prints an app as JSON: every setting and the URLs an LMS administrator pastes.
+    Show {
+        slug: String,
+        #[command(flatten)]
+        store: StoreConfig,
+    },
+    /// Sets one module setting, e.g. `categories.showExternalPublish true`.
+    Set {
+        slug: String,
+        /// `MODULE.SETTING`
+        setting: String,
+        value: String,
+        #[command(flatten)]
+        store: StoreConfig,
+    },
 }
 
 #[derive(Subcommand)]
@@ -76,6 +161,26 @@ async fn run(command: Command) -> Result<(), String> {
         Command::Partner {
             command: PartnerCommand::Create { name, store },
         } => create_partner(&name, &store).await,
+        Command::App { command } => app_command(command).await,
+        Command::Identity {
+            command: IdentityCommand::Report { partner, store },
+        } => {
+            let report = quad::identity::report(&open_store(&store).await?, partner).await?;
+            print_json(&report)
+        }
+        Command::User {
+            command:
+                UserCommand::Rename {
+                    partner,
+                    old,
+                    new,
+                    store,
+                },
+        } => {
+            let renamed =
+                quad::identity::rename(&open_store(&store).await?, partner, &old, &new).await?;
+            print_json(&renamed)
+        }
     }
 }
 
@@ -146,5 +251,55 @@ async fn create_partner(name: &str, config: &StoreConfig) -> Result<(), String> 
         .map_err(|e| e.to_string())?;
     tx.commit().await.map_err(|e| e.to_string())?;
     println!("{}", partner_json(&partner));
+    Ok(())
+}
+
+async fn open_store(config: &StoreConfig) -> Result<quad_store::Store, String> {
+    let (store, _media) = quad::app::open(config, StoreOptions::default())
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(store)
+}
+
+async fn app_command(command: AppCommand) -> Result<(), String> {
+    let out = match command {
+        AppCommand::Create {
+            partner,
+            kind,
+            name,
+            slug,
+            public_url,
+            store,
+        } => {
+            let kind = quad_domain::app::AppKind::parse(&kind).ok_or("kind is portal or kaf")?;
+            let new = quad::apps::NewApp {
+                partner_id: partner,
+                kind,
+                name: &name,
+                slug: slug.as_deref(),
+                public_url: &public_url,
+            };
+            quad::apps::create(&open_store(&store).await?, &new).await?
+        }
+        AppCommand::List { partner, store } => {
+            quad::apps::list(&open_store(&store).await?, partner).await?
+        }
+        AppCommand::Show { slug, store } => {
+            quad::apps::show(&open_store(&store).await?, &slug).await?
+        }
+        AppCommand::Set {
+            slug,
+            setting,
+            value,
+            store,
+        } => quad::apps::set(&open_store(&store).await?, &slug, &setting, &value).await?,
+    };
+    print_json(&out)
+}
+
+fn print_json(value: &serde_json::Value) -> Result<(), String> {
+    let text = serde_json::to_string_pretty(value).map_err(|e| e.to_string())?;
+    // A reader that stops early (`| head`) is not an error worth a panic.
+    let _ = writeln!(std::io::stdout(), "{text}");
     Ok(())
 }

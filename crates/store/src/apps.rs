@@ -68,7 +68,10 @@ pub async fn insert(conn: &mut Conn, app: &App) -> Result<App> {
 
 pub async fn by_slug(conn: &mut Conn, slug: &str) -> Result<Option<App>> {
     let sql = format!("SELECT {COLUMNS} FROM app WHERE slug = $1");
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(slug).fetch_optional(conn).await?;
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(slug)
+        .fetch_optional(conn)
+        .await?;
     row.as_ref().map(from_row).transpose()
 }
 
