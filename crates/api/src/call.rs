@@ -230,10 +230,12 @@ pub async fn establish(
 
     let invalid = || ApiError::invalid_ks(&raw, -1, "INVALID_STR");
     let unverified = ks::decode(&raw).ok_or_else(invalid)?;
-    let partner = partners::get(&mut conn, unverified.partner_id())
-        .await
-        .map_err(internal)?
-        .ok_or_else(invalid)?;
+    let hash = ks::ks_hash(&raw);
+    let (partner, revoked) =
+        partners::get_with_revocation(&mut conn, unverified.partner_id(), &hash)
+            .await
+            .map_err(internal)?
+            .ok_or_else(invalid)?;
     let fields = unverified
         .verify(&partner.admin_secret)
         .or_else(|| {
@@ -245,11 +247,8 @@ pub async fn establish(
     if fields.expiry <= now {
         return Err(ApiError::invalid_ks(&raw, -5, "EXPIRED"));
     }
-    let hash = ks::ks_hash(&raw);
-    if sessions::is_revoked(&mut conn, &hash)
-        .await
-        .map_err(internal)?
-    {
+    // Checked after the signature, so that only a genuine KS learns it was ended.
+    if revoked {
         return Err(ApiError::invalid_ks(&raw, -6, "LOGOUT"));
     }
     let other_partner = partner_param.is_some_and(|p| p != partner.id);

@@ -224,48 +224,91 @@ pub fn to_xml_multi(results: &[Out], seconds: f64) -> String {
     to_xml(&Out::Array(results.to_vec()), seconds)
 }
 
-fn to_json_value(value: &Out) -> serde_json::Value {
-    use serde_json::Value as J;
-    match value {
-        Out::Null | Out::Void => J::Null,
-        Out::Bool(b) => J::Bool(*b),
-        Out::Int(i) => J::from(*i),
-        Out::Float(f) => serde_json::Number::from_f64(*f).map_or(J::Null, J::Number),
-        Out::Str(s) => J::String(s.clone()),
-        Out::Array(items) => J::Array(items.iter().map(to_json_value).collect()),
-        Out::Object(obj) => {
-            let mut map = serde_json::Map::new();
-            for (name, field) in &obj.fields {
-                if !matches!(field, Out::Null) {
-                    map.insert((*name).to_owned(), to_json_value(field));
-                }
+fn json_string(out: &mut String, text: &str) {
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
             }
-            map.insert("objectType".to_owned(), J::String(obj.class.to_owned()));
-            J::Object(map)
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+/// Writes JSON straight into the output, without building a document tree first: list
+/// responses are the hot path of players and My Media.
+fn write_json(out: &mut String, value: &Out) {
+    match value {
+        Out::Null | Out::Void => out.push_str("null"),
+        Out::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Out::Int(i) => {
+            let _ = write!(out, "{i}");
+        }
+        Out::Float(f) => match serde_json::Number::from_f64(*f) {
+            Some(n) => {
+                let _ = write!(out, "{n}");
+            }
+            None => out.push_str("null"),
+        },
+        Out::Str(s) => json_string(out, s),
+        Out::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_json(out, item);
+            }
+            out.push(']');
+        }
+        Out::Object(obj) => {
+            out.push('{');
+            for (name, field) in obj.fields.iter().filter(|(_, f)| !matches!(f, Out::Null)) {
+                json_string(out, name);
+                out.push(':');
+                write_json(out, field);
+                out.push(',');
+            }
+            out.push_str("\"objectType\":");
+            json_string(out, obj.class);
+            out.push('}');
         }
         Out::Error(e) => {
-            let args = if e.args.is_empty() {
-                J::Array(vec![])
+            out.push_str("{\"code\":");
+            json_string(out, e.code);
+            out.push_str(",\"message\":");
+            json_string(out, &e.message);
+            out.push_str(",\"objectType\":\"KalturaAPIException\",\"args\":");
+            if e.args.is_empty() {
+                out.push_str("[]");
             } else {
-                J::Object(
-                    e.args
-                        .iter()
-                        .map(|(k, v)| ((*k).to_owned(), J::String(v.clone())))
-                        .collect(),
-                )
-            };
-            serde_json::json!({
-                "code": e.code,
-                "message": e.message,
-                "objectType": "KalturaAPIException",
-                "args": args,
-            })
+                out.push('{');
+                for (i, (name, value)) in e.args.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    json_string(out, name);
+                    out.push(':');
+                    json_string(out, value);
+                }
+                out.push('}');
+            }
+            out.push('}');
         }
     }
 }
 
 pub fn to_json(result: &Out) -> String {
-    to_json_value(result).to_string()
+    let mut out = String::with_capacity(1024);
+    write_json(&mut out, result);
+    out
 }
 
 #[cfg(test)]
@@ -303,6 +346,18 @@ mod tests {
             json,
             r#"{"id":"0_a","name":"a & <b>","plays":3,"objectType":"KalturaMediaEntry"}"#
         );
+    }
+
+    #[test]
+    fn json_strings_survive_quotes_backslashes_and_control_characters() {
+        let text = "a\"b\\c\nd\u{1}\té 😀";
+        let mut o = Obj::new("X");
+        o.set("s", text).set("f", 1.5).set("b", true);
+        let parsed: serde_json::Value =
+            serde_json::from_str(&to_json(&Out::Object(o))).expect("JSON");
+        assert_eq!(parsed["s"], text);
+        assert_eq!(parsed["f"], 1.5);
+        assert_eq!(parsed["b"], true);
     }
 
     #[test]

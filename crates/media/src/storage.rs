@@ -128,9 +128,15 @@ impl MediaStorage {
         }
     }
 
-    /// Checks that the storage folder can be written, for health checks.
+    /// Checks that the storage folder can be written, for health checks. Each check writes
+    /// a file of its own, so that checks running at once do not remove each other's.
     pub async fn check(&self) -> Result<()> {
-        let probe = self.root.join("tmp").join(".health");
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let probe = self
+            .root
+            .join("tmp")
+            .join(format!(".health-{}-{n}", std::process::id()));
         fs::write(&probe, b"ok").await?;
         fs::remove_file(&probe).await?;
         Ok(())
@@ -159,6 +165,17 @@ mod tests {
             );
         }
         assert!(storage.path("entries/0_abc/source").is_ok());
+    }
+
+    #[tokio::test]
+    async fn health_checks_running_at_once_all_succeed() {
+        let storage = MediaStorage::open(temp_dir("health").to_str().expect("utf-8"))
+            .await
+            .expect("open");
+        let checks: Vec<_> = (0..32).map(|_| storage.check()).collect();
+        for result in futures_util::future::join_all(checks).await {
+            assert!(result.is_ok(), "{result:?}");
+        }
     }
 
     #[tokio::test]

@@ -121,10 +121,11 @@ pub async fn get_by_full_name(
     row.as_ref().map(from_row).transpose()
 }
 
-/// Live categories by id.
+/// Live categories by id. The unary `+` keeps the planner on the primary key instead of
+/// scanning the partner's categories.
 pub async fn get_many(conn: &mut Conn, partner_id: i64, ids: &[i64]) -> Result<Vec<Category>> {
     let mut sql = Sql::new(&format!(
-        "SELECT {COLUMNS} FROM category c WHERE c.partner_id = "
+        "SELECT {COLUMNS} FROM category c WHERE +c.partner_id = "
     ));
     sql.bind(partner_id)
         .push(" AND c.status <> ")

@@ -212,10 +212,11 @@ pub async fn get(conn: &mut Conn, partner_id: i64, id: &str) -> Result<Option<En
     row.as_ref().map(from_row).transpose()
 }
 
-/// Live entries by id, in no particular order.
+/// Live entries by id, in no particular order. The unary `+` keeps the planner on the
+/// primary key instead of scanning the partner's entries.
 pub async fn get_many(conn: &mut Conn, partner_id: i64, ids: &[String]) -> Result<Vec<Entry>> {
     let mut sql = Sql::new(&format!(
-        "SELECT {COLUMNS} FROM entry e WHERE e.partner_id = "
+        "SELECT {COLUMNS} FROM entry e WHERE +e.partner_id = "
     ));
     sql.bind(partner_id)
         .push(" AND e.status <> ")
@@ -727,8 +728,15 @@ fn list_sql(
     ctx: &EntitlementContext,
 ) -> Sql {
     let mut sql = Sql::new(select);
-    sql.push(" FROM entry e WHERE e.partner_id = ")
-        .bind(partner_id);
+    // Named entries are found by primary key; the unary `+` keeps the planner from
+    // scanning the partner's entries instead.
+    let by_id = filter.id_equal.is_some() || filter.id_in.is_some();
+    let partner = if by_id {
+        " FROM entry e WHERE +e.partner_id = "
+    } else {
+        " FROM entry e WHERE e.partner_id = "
+    };
+    sql.push(partner).bind(partner_id);
     sql.push(" AND e.status <> ").bind(STATUS_DELETED);
     push_filter(&mut sql, filter);
     match scope {

@@ -105,6 +105,10 @@ impl Store {
                             conn.execute("PRAGMA synchronous = NORMAL").await?;
                             conn.execute("PRAGMA busy_timeout = 10000").await?;
                             conn.execute("PRAGMA foreign_keys = ON").await?;
+                            // A request touches more pages than the default 2 MB cache
+                            // holds; a larger cache and memory-mapped reads keep them.
+                            conn.execute("PRAGMA cache_size = -32768").await?;
+                            conn.execute("PRAGMA mmap_size = 1073741824").await?;
                         }
                         Backend::Postgres => {
                             if let Some(schema) = schema {
@@ -124,7 +128,22 @@ impl Store {
             Backend::Postgres => &POSTGRES_MIGRATIONS,
         };
         migrator.run(&pool).await?;
-        Ok(Store { pool, backend })
+        let store = Store { pool, backend };
+        if backend == Backend::Sqlite {
+            // Refreshes the planner's statistics where they are stale, within a bounded
+            // effort, so that queries by id use the primary key rather than a scan.
+            let mut conn = store.pool.acquire().await?;
+            conn.execute("PRAGMA analysis_limit = 1000").await?;
+            conn.execute("PRAGMA optimize = 0x10002").await?;
+        }
+        Ok(store)
+    }
+
+    /// Gathers the planner's statistics afresh, after a bulk load.
+    pub async fn analyze(&self) -> Result<()> {
+        let mut conn = self.pool.acquire().await?;
+        conn.execute("ANALYZE").await?;
+        Ok(())
     }
 
     pub fn backend(&self) -> Backend {

@@ -60,6 +60,30 @@ pub async fn get(conn: &mut Conn, id: i64) -> Result<Option<Partner>> {
     row.as_ref().map(from_row).transpose()
 }
 
+/// A partner, and whether a KS (by its hash) was ended: the two facts every call with a KS
+/// needs, in one query.
+pub async fn get_with_revocation(
+    conn: &mut Conn,
+    id: i64,
+    ks_hash: &str,
+) -> Result<Option<(Partner, bool)>> {
+    let sql = format!(
+        "SELECT {COLUMNS}, (SELECT COUNT(*) FROM revoked_session r WHERE r.ks_hash = $2)          AS revoked FROM partner WHERE id = $1"
+    );
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .bind(ks_hash)
+        .fetch_optional(conn)
+        .await?;
+    match row {
+        Some(row) => Ok(Some((
+            from_row(&row)?,
+            row.try_get::<i64, _>("revoked")? > 0,
+        ))),
+        None => Ok(None),
+    }
+}
+
 pub async fn first(conn: &mut Conn) -> Result<Option<Partner>> {
     let sql = format!("SELECT {COLUMNS} FROM partner ORDER BY id LIMIT 1");
     let row = sqlx::query(sqlx::AssertSqlSafe(sql))

@@ -354,6 +354,8 @@ pub async fn seed(store: &Store, partner_id: i64, scale: Scale) -> Result<SeedRe
     }
     tx.commit().await?;
     lap(&mut phases, "commit");
+    store.analyze().await?;
+    lap(&mut phases, "statistics");
 
     Ok(SeedReport {
         partner_id,
