@@ -95,7 +95,12 @@ impl Store {
         let connect = AnyConnectOptions::from_str(url)?;
         let schema = options.postgres_schema.clone();
         let pool_options = AnyPoolOptions::new()
-            .max_connections(options.max_connections.unwrap_or(8))
+            .max_connections(options.max_connections.unwrap_or(match backend {
+                // Each SQLite connection runs on a thread of its own; more of them than
+                // cores only adds switching between them.
+                Backend::Sqlite => 4,
+                Backend::Postgres => 8,
+            }))
             .after_connect(move |conn, _meta| {
                 let schema = schema.clone();
                 Box::pin(async move {
@@ -106,9 +111,10 @@ impl Store {
                             conn.execute("PRAGMA busy_timeout = 10000").await?;
                             conn.execute("PRAGMA foreign_keys = ON").await?;
                             // A request touches more pages than the default 2 MB cache
-                            // holds; a larger cache and memory-mapped reads keep them.
-                            conn.execute("PRAGMA cache_size = -32768").await?;
-                            conn.execute("PRAGMA mmap_size = 1073741824").await?;
+                            // holds; a larger cache and memory-mapped reads keep them,
+                            // within bounds that keep the server's memory small.
+                            conn.execute("PRAGMA cache_size = -8192").await?;
+                            conn.execute("PRAGMA mmap_size = 134217728").await?;
                         }
                         Backend::Postgres => {
                             if let Some(schema) = schema {

@@ -193,10 +193,7 @@ async fn render(
     found: &[Entry],
 ) -> ApiResult<Vec<Out>> {
     let ids: Vec<String> = found.iter().map(|e| e.id.clone()).collect();
-    let collaborators = entries::collaborators(conn, &ids).await.map_err(internal)?;
-    let categories = entries::public_categories(conn, &ids)
-        .await
-        .map_err(internal)?;
+    let (collaborators, categories) = entries::extras(conn, &ids).await.map_err(internal)?;
     let none = Vec::new();
     Ok(found
         .iter()
