@@ -145,7 +145,8 @@ impl ApiError {
         err(
             "INVALID_ENUM_VALUE",
             format!(
-                "Invalid enumeration value \"{value}\" for parameter \"{param}\", expecting enumeration type \"{enum_type}\""
+                "Invalid enumeration value \"{value}\" for parameter \"{param}\", expecting \
+                    enumeration type \"{enum_type}\""
             ),
             vec![
                 ("ENUM_VAL", value.into()),
@@ -297,7 +298,9 @@ impl ApiError {
     pub fn category_name_invalid() -> ApiError {
         err(
             "CATEGORY_NAME_CONTAINS_INVALID_CHARS",
-            "Category name contains invalid characters (<, > or ,), or is empty or longer than 200 characters".into(),
+            "Category name contains invalid characters (<, > or ,), or is empty or longer than \
+                200 characters"
+                .into(),
             vec![],
         )
     }
@@ -306,7 +309,8 @@ impl ApiError {
         err(
             "PRIVACY_CONTEXT_INVALID_STRING",
             format!(
-                "Privacy context [{value}] is invalid: labels are letters and digits, at least 4 long"
+                "Privacy context [{value}] is invalid: labels are letters and digits, at least \
+                    4 long"
             ),
             vec![("PRIVACY_CONTEXT", value.into())],
         )

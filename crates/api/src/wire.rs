@@ -328,7 +328,8 @@ mod tests {
     fn xml_objects_start_with_their_type_and_omit_nulls() {
         let xml = to_xml(&entry(), 0.0);
         assert!(xml.contains(
-            "<result><objectType>KalturaMediaEntry</objectType><id>0_a</id><name>a &amp; &lt;b&gt;</name><plays>3</plays></result>"
+            "<result><objectType>KalturaMediaEntry</objectType><id>0_a</id><name>a &amp; \
+                &lt;b&gt;</name><plays>3</plays></result>"
         ));
     }
 

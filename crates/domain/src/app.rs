@@ -85,7 +85,8 @@ pub const SETTINGS: &[SettingSpec] = &[
         kind: SettingType::Choice(&["local", "header", "sso"]),
         default: r#""local""#,
         apps: PORTAL,
-        description: "How people log in to the portal: local passwords, a header set by a trusted proxy, or a signed token from the institution's login gateway",
+        description: "How people log in to the portal: local passwords, a header set by a \
+            trusted proxy, or a signed token from the institution's login gateway",
     },
     SettingSpec {
         module: "auth",
@@ -101,7 +102,8 @@ pub const SETTINGS: &[SettingSpec] = &[
         kind: SettingType::Text,
         default: r#""127.0.0.1""#,
         apps: PORTAL,
-        description: "With method header: comma-separated addresses of the proxies allowed to set that header",
+        description: "With method header: comma-separated addresses of the proxies allowed to \
+            set that header",
     },
     SettingSpec {
         module: "auth",
@@ -109,7 +111,8 @@ pub const SETTINGS: &[SettingSpec] = &[
         kind: SettingType::Secret,
         default: r#""""#,
         apps: PORTAL,
-        description: "With method sso: the secret shared with the login gateway that signs login tokens",
+        description: "With method sso: the secret shared with the login gateway that signs \
+            login tokens",
     },
     SettingSpec {
         module: "auth",
@@ -125,7 +128,8 @@ pub const SETTINGS: &[SettingSpec] = &[
         kind: SettingType::Text,
         default: r#""user_id""#,
         apps: KAF,
-        description: "The LTI 1.1 launch parameter that holds the user id (user_id, lis_person_sourcedid, lis_person_contact_email_primary, custom_…)",
+        description: "The LTI 1.1 launch parameter that holds the user id (user_id, \
+            lis_person_sourcedid, lis_person_contact_email_primary, custom_…)",
     },
     SettingSpec {
         module: "hosted",
@@ -149,7 +153,8 @@ pub const SETTINGS: &[SettingSpec] = &[
         kind: SettingType::Choice(&["none", "lowercase", "stripDomain", "addDomain"]),
         default: r#""none""#,
         apps: KAF,
-        description: "How the launch value becomes the user id, so that it matches the other apps' ids",
+        description: "How the launch value becomes the user id, so that it matches the other \
+            apps' ids",
     },
     SettingSpec {
         module: "hosted",
@@ -157,7 +162,8 @@ pub const SETTINGS: &[SettingSpec] = &[
         kind: SettingType::Text,
         default: r#""""#,
         apps: KAF,
-        description: "The domain suffix that stripDomain removes or addDomain appends (e.g. @uni.example)",
+        description: "The domain suffix that stripDomain removes or addDomain appends (e.g. \
+            @uni.example)",
     },
     SettingSpec {
         module: "roles",
@@ -165,7 +171,8 @@ pub const SETTINGS: &[SettingSpec] = &[
         kind: SettingType::Choice(APPLICATIVE_ROLES),
         default: r#""privateOnlyRole""#,
         apps: PORTAL,
-        description: "The applicative role of people who log in to the portal and have no other role",
+        description: "The applicative role of people who log in to the portal and have no other \
+            role",
     },
     SettingSpec {
         module: "roles",
@@ -173,7 +180,8 @@ pub const SETTINGS: &[SettingSpec] = &[
         kind: SettingType::Rows(&["ltiRole", "kmsRole", "kmsContextualRole"]),
         default: r#"[{"ltiRole":"Learner","kmsRole":"privateOnlyRole","kmsContextualRole":"CONTRIBUTOR"},{"ltiRole":"Instructor","kmsRole":"privateOnlyRole","kmsContextualRole":"MANAGER"},{"ltiRole":"Administrator","kmsRole":"privateOnlyRole","kmsContextualRole":"MANAGER"},{"ltiRole":"TeachingAssistant","kmsRole":"privateOnlyRole","kmsContextualRole":"MODERATOR"},{"ltiRole":"ContentDeveloper","kmsRole":"privateOnlyRole","kmsContextualRole":"MANAGER"},{"ltiRole":"None","kmsRole":"viewerRole","kmsContextualRole":"MEMBER"}]"#,
         apps: KAF,
-        description: "LTI role to applicative and course role; when several rows match, the highest wins. The row None applies to launches with no mapped role",
+        description: "LTI role to applicative and course role; when several rows match, the \
+            highest wins. The row None applies to launches with no mapped role",
     },
     SettingSpec {
         module: "categories",
@@ -181,7 +189,8 @@ pub const SETTINGS: &[SettingSpec] = &[
         kind: SettingType::Bool,
         default: "false",
         apps: BOTH,
-        description: "Also show, under \"Published in\", where entries are published in the external applications below",
+        description: "Also show, under \"Published in\", where entries are published in the \
+            external applications below",
     },
     SettingSpec {
         module: "categories",
@@ -189,7 +198,8 @@ pub const SETTINGS: &[SettingSpec] = &[
         kind: SettingType::Rows(&["applicationName", "applicationRootCategory", "type"]),
         default: "[]",
         apps: BOTH,
-        description: "Other apps whose publications this app shows: their name as users see it, their root category id, and type (MediaSpace, KAF application, other)",
+        description: "Other apps whose publications this app shows: their name as users see it, \
+            their root category id, and type (MediaSpace, KAF application, other)",
     },
     SettingSpec {
         module: "publish",
@@ -197,7 +207,8 @@ pub const SETTINGS: &[SettingSpec] = &[
         kind: SettingType::Bool,
         default: "false",
         apps: BOTH,
-        description: "Making an entry private here also removes it from every other app's categories",
+        description: "Making an entry private here also removes it from every other app's \
+            categories",
     },
     SettingSpec {
         module: "publish",
@@ -221,7 +232,8 @@ pub const SETTINGS: &[SettingSpec] = &[
         kind: SettingType::Choice(&["Yes", "No", "RespectPrivate"]),
         default: r#""Yes""#,
         apps: KAF,
-        description: "When a course member opens an embed of an entry not published in the course: Yes re-publishes it, No shows a message, RespectPrivate re-publishes unless the owner removed or hid it after the embed",
+        description: "When a course member opens an embed of an entry not published in the \
+            course: Yes re-publishes it, No shows a message, RespectPrivate re-publishes unless the owner removed or hid it after the embed",
     },
     SettingSpec {
         module: "browseandembed",
@@ -253,7 +265,8 @@ pub const SETTINGS: &[SettingSpec] = &[
         kind: SettingType::CategoryIds,
         default: "[]",
         apps: BOTH,
-        description: "Category ids outside this app's root that scheduled recordings may publish to, e.g. LMS course galleries",
+        description: "Category ids outside this app's root that scheduled recordings may \
+            publish to, e.g. LMS course galleries",
     },
 ];
 

@@ -121,7 +121,10 @@ pub fn suspected_duplicates(users: &[KnownUser]) -> Vec<(usize, usize, Likeness)
     let mut pairs = Vec::new();
     for (i, a) in users.iter().enumerate() {
         for (j, b) in users.iter().enumerate().skip(i + 1) {
-            let same_email = matches!((&a.email, &b.email), (Some(x), Some(y)) if !x.is_empty() && x.eq_ignore_ascii_case(y));
+            let same_email = match (&a.email, &b.email) {
+                (Some(x), Some(y)) => !x.is_empty() && x.eq_ignore_ascii_case(y),
+                _ => false,
+            };
             let likeness = if same_email {
                 Likeness::SameEmail
             } else if local_part(&a.id) == local_part(&b.id) {
@@ -189,8 +192,8 @@ mod tests {
 
     #[test]
     fn lti13_reads_a_claim_or_a_property_inside_it() {
-        let claims = json!({"sub": "abc", "https://purl.imsglobal.org/spec/lti/claim/lis": {"person_sourcedid": "jdoe"}});
         let lis = "https://purl.imsglobal.org/spec/lti/claim/lis";
+        let claims = json!({"sub": "abc", lis: {"person_sourcedid": "jdoe"}});
         assert_eq!(
             lti13_user_id(&claims, "", "", &Transform::None).map(|u| u.to_string()),
             id("abc")

@@ -106,7 +106,8 @@ pub async fn create(store: &Store, new: &NewApp<'_>) -> Result<Value, String> {
         .unwrap_or_else(|| app::slug_from_name(new.name));
     if !app::valid_slug(&slug) {
         return Err(format!(
-            "invalid slug {slug:?}: use 2 to 40 lower-case letters, digits and dashes, starting with a letter"
+            "invalid slug {slug:?}: use 2 to 40 lower-case letters, digits and dashes, starting \
+                with a letter"
         ));
     }
     let mut tx = store.write().await.map_err(db)?;

@@ -224,8 +224,13 @@ async fn first_partner(store: &quad_store::Store, config: &StoreConfig) -> Resul
 }
 
 fn partner_json(p: &partners::Partner) -> String {
-    serde_json::json!({"id": p.id, "name": p.name, "adminSecret": p.admin_secret, "secret": p.secret})
-        .to_string()
+    serde_json::json!({
+        "id": p.id,
+        "name": p.name,
+        "adminSecret": p.admin_secret,
+        "secret": p.secret,
+    })
+    .to_string()
 }
 
 fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {

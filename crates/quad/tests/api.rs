@@ -816,7 +816,10 @@ async fn uploaded_content_is_served_whole_and_in_byte_ranges() {
 
         // Assert
         let status = if ffprobe_available() { "-1" } else { "2" };
-        assert_eq!(entry["status"], status, "the probe decides the status: {entry}");
+        assert_eq!(
+            entry["status"], status,
+            "the probe decides the status: {entry}"
+        );
         assert_eq!(
             text(&entry["downloadUrl"]),
             format!(
@@ -857,7 +860,8 @@ async fn uploaded_content_is_served_whole_and_in_byte_ranges() {
             .unwrap_or_else(|| panic!("two ranges answer multipart/byteranges: {content_type}"));
         let part = |range: &str, body: &[u8]| {
             let mut part = format!(
-                "\r\n--{boundary}\r\nContent-Type: video/mp4\r\nContent-Range: bytes {range}/100\r\n\r\n"
+                "\r\n--{boundary}\r\nContent-Type: video/mp4\r\nContent-Range: bytes \
+                    {range}/100\r\n\r\n"
             )
             .into_bytes();
             part.extend_from_slice(body);

@@ -469,7 +469,10 @@ fn push_filter(sql: &mut Sql, f: &CategoryFilter) {
         sql.push(")");
     }
     let member_of = |sql: &mut Sql, users: &[String], manager: bool| {
-        sql.push(" AND EXISTS (SELECT 1 FROM category_user cu WHERE cu.category_id = c.inherited_parent_id AND cu.status = 1 AND cu.user_id IN ");
+        sql.push(
+            " AND EXISTS (SELECT 1 FROM category_user cu WHERE cu.category_id = \
+            c.inherited_parent_id AND cu.status = 1 AND cu.user_id IN ",
+        );
         sql.bind_list(users.iter().cloned());
         if manager {
             sql.push(" AND cu.permission_level = 0");
@@ -496,7 +499,10 @@ fn push_visibility(sql: &mut Sql, ctx: &EntitlementContext) {
     push_context_match(sql, ctx.privacy_context.as_deref(), "c");
     sql.push(" AND (c.appear_in_list = 1");
     if let Some(user) = &ctx.user {
-        sql.push(" OR EXISTS (SELECT 1 FROM category_user cu WHERE cu.category_id = c.inherited_parent_id AND cu.user_id = ");
+        sql.push(
+            " OR EXISTS (SELECT 1 FROM category_user cu WHERE cu.category_id = \
+            c.inherited_parent_id AND cu.user_id = ",
+        );
         sql.bind(user.as_str()).push(" AND cu.status <> ");
         sql.bind(MemberStatus::Deleted as i64).push(")");
     }

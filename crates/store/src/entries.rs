@@ -684,7 +684,10 @@ fn push_filter(sql: &mut Sql, f: &EntryFilter) {
     }
     for (role, users, all) in &f.entitled_users {
         let exists = |s: &mut Sql, list: &[String]| {
-            s.push(" AND EXISTS (SELECT 1 FROM entry_collaborator ec WHERE ec.entry_id = e.id AND ec.role = ");
+            s.push(
+                " AND EXISTS (SELECT 1 FROM entry_collaborator ec WHERE ec.entry_id = e.id \
+                AND ec.role = ",
+            );
             s.bind(*role)
                 .push(" AND ec.user_id IN ")
                 .bind_list(list.iter().cloned())
@@ -725,7 +728,10 @@ fn push_visibility(sql: &mut Sql, ctx: &EntitlementContext) {
         .bind_list(ctx.bypass_entries.iter().cloned());
     if let Some(user) = &user {
         sql.push(" OR e.owner_id = ").bind(user);
-        sql.push(" OR EXISTS (SELECT 1 FROM entry_collaborator ec WHERE ec.entry_id = e.id AND ec.user_id = ");
+        sql.push(
+            " OR EXISTS (SELECT 1 FROM entry_collaborator ec WHERE ec.entry_id = e.id AND \
+            ec.user_id = ",
+        );
         sql.bind(user).push(")");
     }
     sql.push(

@@ -85,7 +85,8 @@ pub async fn rename_user(conn: &mut Conn, partner_id: i64, old: &str, new: &str)
           AND n.role = entry_collaborator.role AND n.user_id = $3)",
         "UPDATE entry_collaborator SET user_id = $3 WHERE partner_id = $1 AND user_id = $2",
         "UPDATE category SET owner = $3 WHERE partner_id = $1 AND owner = $2",
-        "UPDATE category_entry SET creator_user_id = $3 WHERE partner_id = $1 AND creator_user_id = $2",
+        "UPDATE category_entry SET creator_user_id = $3 WHERE partner_id = $1 AND \
+            creator_user_id = $2",
         "UPDATE upload_token SET user_id = $3 WHERE partner_id = $1 AND user_id = $2",
         "DELETE FROM user_login WHERE partner_id = $1 AND user_id = $2 AND EXISTS \
          (SELECT 1 FROM user_login n WHERE n.partner_id = $1 AND n.user_id = $3 \
@@ -109,7 +110,8 @@ pub async fn rename_user(conn: &mut Conn, partner_id: i64, old: &str, new: &str)
             .execute(&mut *conn)
             .await?;
     }
-    sqlx::query("DELETE FROM category_user WHERE partner_id = $1 AND user_id = $2 AND category_id IN (SELECT category_id FROM category_user WHERE partner_id = $1 AND user_id = $3)")
+    sqlx::query("DELETE FROM category_user WHERE partner_id = $1 AND user_id = $2 AND \
+        category_id IN (SELECT category_id FROM category_user WHERE partner_id = $1 AND user_id = $3)")
         .bind(partner_id)
         .bind(old)
         .bind(new)

@@ -56,7 +56,10 @@ fn query_sql(select: &str, partner_id: i64, q: &MyMediaQuery) -> Sql {
         }
     }
     for word in &q.keywords {
-        sql.push(" AND lower(e.name || ' ' || COALESCE(e.description, '') || ' ' || COALESCE(e.tags, '')) LIKE ");
+        sql.push(
+            " AND lower(e.name || ' ' || COALESCE(e.description, '') || ' ' || \
+            COALESCE(e.tags, '')) LIKE ",
+        );
         sql.bind(format!("%{}%", like_escape(&word.to_lowercase())))
             .push(" ESCAPE '\\'");
     }

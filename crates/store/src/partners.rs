@@ -68,7 +68,8 @@ pub async fn get_with_revocation(
     ks_hash: &str,
 ) -> Result<Option<(Partner, bool)>> {
     let sql = format!(
-        "SELECT {COLUMNS}, (SELECT COUNT(*) FROM revoked_session r WHERE r.ks_hash = $2)          AS revoked FROM partner WHERE id = $1"
+        "SELECT {COLUMNS}, (SELECT COUNT(*) FROM revoked_session r WHERE r.ks_hash = $2)        \
+              AS revoked FROM partner WHERE id = $1"
     );
     let row = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(id)

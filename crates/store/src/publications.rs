@@ -121,7 +121,8 @@ pub async fn set_status(
     status: i64,
 ) -> Result<()> {
     sqlx::query(
-        "UPDATE category_entry SET status = $1, updated_at = $2 WHERE category_id = $3 AND entry_id = $4",
+        "UPDATE category_entry SET status = $1, updated_at = $2 WHERE category_id = $3 AND \
+            entry_id = $4",
     )
     .bind(status)
     .bind(now())
