@@ -49,4 +49,7 @@ pub struct ServeConfig {
     /// The largest file accepted in one upload request, in bytes.
     #[arg(long, env = "QUAD_MAX_UPLOAD_BYTES", default_value_t = 8 * 1024 * 1024 * 1024)]
     pub max_upload_bytes: u64,
+    /// How many database connections to keep; default 4 on SQLite, 8 on PostgreSQL.
+    #[arg(long, env = "QUAD_DATABASE_CONNECTIONS")]
+    pub database_connections: Option<u32>,
 }

@@ -185,7 +185,11 @@ async fn run(command: Command) -> Result<(), String> {
 }
 
 async fn serve(config: ServeConfig) -> Result<(), String> {
-    let (store, media) = quad::app::open(&config.store, StoreOptions::default())
+    let options = StoreOptions {
+        max_connections: config.database_connections,
+        ..StoreOptions::default()
+    };
+    let (store, media) = quad::app::open(&config.store, options)
         .await
         .map_err(|e| e.to_string())?;
     first_partner(&store, &config.store).await?;
