@@ -9,6 +9,7 @@ pub mod display;
 pub mod entitlement;
 pub mod entry;
 pub mod identity;
+pub mod login;
 pub mod membership;
 pub mod my_media;
 pub mod publishing;
