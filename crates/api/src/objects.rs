@@ -43,33 +43,29 @@ fn full_name(u: &User) -> Option<String> {
     (!parts.is_empty()).then(|| parts.join(" "))
 }
 
-/// The URLs of an entry's source, in Kaltura's forms.
-pub fn download_url(base_url: &str, e: &Entry) -> Option<String> {
+/// An entry's source at a playManifest URL in Kaltura's form, `format` being `download`
+/// or `url`; `None` until the entry has content.
+fn manifest_url(base_url: &str, e: &Entry, format: &str, tail: &str) -> Option<String> {
     e.source_key.as_ref()?;
+    let protocol = if base_url.starts_with("https") {
+        "https"
+    } else {
+        "http"
+    };
+    let (pid, id) = (e.partner_id, &e.id);
     Some(format!(
-        "{base_url}/p/{pid}/sp/{pid}00/playManifest/entryId/{id}/format/download/protocol/{proto}/flavorParamIds/0",
-        pid = e.partner_id,
-        id = e.id,
-        proto = if base_url.starts_with("https") {
-            "https"
-        } else {
-            "http"
-        },
+        "{base_url}/p/{pid}/sp/{pid}00/playManifest/entryId/{id}/format/{format}/protocol/\
+         {protocol}{tail}"
     ))
 }
 
+/// Where an entry's source can be downloaded.
+pub fn download_url(base_url: &str, e: &Entry) -> Option<String> {
+    manifest_url(base_url, e, "download", "/flavorParamIds/0")
+}
+
 fn data_url(base_url: &str, e: &Entry) -> Option<String> {
-    e.source_key.as_ref()?;
-    Some(format!(
-        "{base_url}/p/{pid}/sp/{pid}00/playManifest/entryId/{id}/format/url/protocol/{proto}",
-        pid = e.partner_id,
-        id = e.id,
-        proto = if base_url.starts_with("https") {
-            "https"
-        } else {
-            "http"
-        },
-    ))
+    manifest_url(base_url, e, "url", "")
 }
 
 /// What an entry's object shows besides its own row.
