@@ -127,6 +127,12 @@ impl Session {
         self.user.is_none()
     }
 
+    /// Whether the session acts for `user_id`: it is that user's own session, or an admin's.
+    /// Reading a user's record and using their upload tokens need this.
+    pub fn acts_for(&self, user_id: &str) -> bool {
+        self.is_admin() || self.user.as_ref().is_some_and(|u| u.as_str() == user_id)
+    }
+
     /// Whether a user session may list entries that are not its own (`list:*`).
     pub fn may_list_others(&self) -> bool {
         self.is_admin() || self.privileges.grants("list", "*")
@@ -165,6 +171,21 @@ mod tests {
     fn the_last_occurrence_of_a_privilege_wins() {
         let p = Privileges::parse("privacycontext:A1234,privacycontext:B1234");
         assert_eq!(p.privacy_context(), Some("B1234"));
+    }
+
+    #[test]
+    fn sessions_act_for_their_own_user_and_admins_for_anyone() {
+        let bob = Session::new(
+            SessionType::User,
+            session_user("bob"),
+            Privileges::default(),
+        );
+        let admin = Session::new(SessionType::Admin, None, Privileges::default());
+        let anonymous = Session::new(SessionType::User, None, Privileges::default());
+        assert!(bob.acts_for("bob"));
+        assert!(!bob.acts_for("carol"));
+        assert!(admin.acts_for("carol"));
+        assert!(!anonymous.acts_for(""));
     }
 
     #[test]

@@ -412,7 +412,7 @@ async fn add(call: &Call<'_>, params: &Fields<'_>) -> ApiResult<Out> {
     }
     apply_fields(call, class, &f, &mut entry)?;
     if let Field::Set(owner) = f.string("userId") {
-        if owner != entry.owner_id && !call.is_admin() {
+        if owner != entry.owner_id && !rules::may_change_owner(&call.session()) {
             return Err(ApiError::not_owner());
         }
         UserId::parse(&owner).ok_or_else(|| ApiError::invalid_field_value("userId"))?;
@@ -678,7 +678,7 @@ async fn add_content(call: &Call<'_>, params: &Fields<'_>) -> ApiResult<Out> {
         .await
         .map_err(internal)?
         .ok_or_else(ApiError::upload_token_not_found)?;
-    if !call.is_admin() && call.user_id() != Some(token.user_id.as_str()) {
+    if !call.session().acts_for(&token.user_id) {
         return Err(ApiError::upload_token_not_found());
     }
     if token.status != uploads::STATUS_FULL {

@@ -32,8 +32,9 @@ async fn load(conn: &mut quad_store::Conn, call: &Call<'_>, id: &str) -> ApiResu
     let token = uploads::get(conn, call.partner_id()?, id)
         .await
         .map_err(internal)?;
+    let session = call.session();
     token
-        .filter(|t| call.is_admin() || call.user_id() == Some(t.user_id.as_str()))
+        .filter(|t| session.acts_for(&t.user_id))
         .ok_or_else(ApiError::upload_token_not_found)
 }
 

@@ -102,7 +102,7 @@ async fn get(call: &Call<'_>, params: &Fields<'_>) -> ApiResult<Out> {
         .filter(|u| !u.is_empty())
         .or(own);
     let id = id.ok_or_else(ApiError::invalid_user_id)?;
-    if !call.is_admin() && call.user_id() != Some(id.as_str()) {
+    if !call.session().acts_for(&id) {
         return Err(ApiError::cannot_retrieve_another_user());
     }
     let partner_id = call.partner_id()?;
