@@ -158,6 +158,22 @@ pub fn verify_gateway_token(
     })
 }
 
+/// Hashes a password with Argon2id (the algorithm's recommended parameters) and a salt the
+/// caller draws at random, as a PHC string to store.
+pub fn hash_password(password: &str, salt: &[u8; 16]) -> Option<String> {
+    use argon2::password_hash::PasswordHasher;
+    let hash = argon2::Argon2::default().hash_password_with_salt(password.as_bytes(), salt);
+    hash.ok().map(|h| h.to_string())
+}
+
+/// Whether a password matches a stored PHC string; a malformed one matches nothing.
+pub fn verify_password(password: &str, stored: &str) -> bool {
+    use argon2::password_hash::PasswordVerifier;
+    argon2::Argon2::default()
+        .verify_password(password.as_bytes(), stored)
+        .is_ok()
+}
+
 /// How long to hold a login attempt after `recent_failures` failures for the same user name
 /// or address: nothing for the first three, then doubling from one second up to thirty.
 pub fn login_delay(recent_failures: u32) -> Duration {
@@ -242,6 +258,15 @@ mod tests {
             verify_gateway_token(&forged, "s3cret", 1_000),
             Err(TokenRefusal::BadSignature)
         );
+    }
+
+    #[test]
+    fn passwords_verify_against_their_hash_only() {
+        let stored = hash_password("correct horse", &[7; 16]).expect("hashes");
+        assert!(stored.starts_with("$argon2id$"));
+        assert!(verify_password("correct horse", &stored));
+        assert!(!verify_password("Correct horse", &stored));
+        assert!(!verify_password("correct horse", "not a hash"));
     }
 
     #[test]

@@ -63,6 +63,15 @@ enum IdentityCommand {
 
 #[derive(Subcommand)]
 enum UserCommand {
+    /// Sets the portal password of a user (local logins), read from standard input so that
+    /// it stays out of shell history and process lists.
+    SetPassword {
+        #[arg(long)]
+        partner: i64,
+        user: String,
+        #[command(flatten)]
+        store: StoreConfig,
+    },
     /// Moves ownership, collaboration, memberships and logins from OLD to NEW in one
     /// transaction, merging into NEW if it exists.
     Rename {
@@ -167,6 +176,17 @@ async fn run(command: Command) -> Result<(), String> {
         } => {
             let report = quad::identity::report(&open_store(&store).await?, partner).await?;
             print_json(&report)
+        }
+        Command::User {
+            command:
+                UserCommand::SetPassword {
+                    partner,
+                    user,
+                    store,
+                },
+        } => {
+            let set = set_password(&open_store(&store).await?, partner, &user).await?;
+            print_json(&set)
         }
         Command::User {
             command:
@@ -311,4 +331,33 @@ fn print_json(value: &serde_json::Value) -> Result<(), String> {
     // A reader that stops early (`| head`) is not an error worth a panic.
     let _ = writeln!(std::io::stdout(), "{text}");
     Ok(())
+}
+
+/// Reads a password from standard input and stores its Argon2id hash for the user.
+async fn set_password(
+    store: &quad_store::Store,
+    partner: i64,
+    user: &str,
+) -> Result<serde_json::Value, String> {
+    use rand::RngExt;
+    let mut line = String::new();
+    std::io::stdin()
+        .read_line(&mut line)
+        .map_err(|e| format!("could not read the password: {e}"))?;
+    let password = line.trim_end_matches(['\r', '\n']);
+    if password.chars().count() < 8 {
+        return Err("a password needs at least 8 characters".to_owned());
+    }
+    let salt: [u8; 16] = rand::rng().random();
+    let hash =
+        quad_domain::login::hash_password(password, &salt).ok_or("could not hash the password")?;
+    let mut tx = store.write().await.map_err(|e| e.to_string())?;
+    if !quad_store::credentials::set_password_hash(&mut tx, partner, user, &hash)
+        .await
+        .map_err(|e| e.to_string())?
+    {
+        return Err(format!("partner {partner} has no user {user:?}"));
+    }
+    tx.commit().await.map_err(|e| e.to_string())?;
+    Ok(serde_json::json!({"partnerId": partner, "userId": user, "passwordSet": true}))
 }

@@ -7,6 +7,7 @@
 
 pub mod apps;
 pub mod categories;
+pub mod credentials;
 pub mod entries;
 pub mod identity;
 pub mod members;

@@ -172,9 +172,11 @@ pub async fn update(conn: &mut Conn, user: &User) -> Result<User> {
     from_row(&row)
 }
 
+/// Deletes a user. Their password goes with them, so that an id created again later does
+/// not log in with the old one.
 pub async fn delete(conn: &mut Conn, partner_id: i64, id: &str) -> Result<()> {
     let t = now();
-    let mut sql = Sql::new("UPDATE users SET status = ");
+    let mut sql = Sql::new("UPDATE users SET password_hash = NULL, status = ");
     sql.bind(STATUS_DELETED)
         .push(", deleted_at = ")
         .bind(t)
