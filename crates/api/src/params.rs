@@ -88,18 +88,22 @@ impl Param {
         }
     }
 
+    /// The map child `name`, made a map if it was anything else; a value or a null on the
+    /// way is replaced, as a later, deeper key wins over an earlier scalar.
     fn child_map(&mut self, name: &str) -> &mut Param {
         if !matches!(self, Param::Map(_)) {
             *self = Param::default();
         }
-        let Param::Map(map) = self else {
-            unreachable!("just made a map");
-        };
-        let child = map.entry(name.to_owned()).or_default();
-        if !matches!(child, Param::Map(_)) {
-            *child = Param::default();
+        match self {
+            Param::Map(map) => {
+                let child = map.entry(name.to_owned()).or_default();
+                if !matches!(child, Param::Map(_)) {
+                    *child = Param::default();
+                }
+                child
+            }
+            other => other,
         }
-        child
     }
 
     /// Merges another tree in; its values win, maps merge recursively.
@@ -476,6 +480,22 @@ mod tests {
     fn relative_times_count_from_now() {
         assert_eq!(resolve_time(-60, 1_000_000_000), 999_999_940);
         assert_eq!(resolve_time(1_700_000_000, 5), 1_700_000_000);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_keys_and_values_build_a_tree_without_panicking(
+            pairs in proptest::collection::vec(("[a-z0-9:\\[\\]_\\-]{0,12}", ".{0,8}"), 0..12)
+        ) {
+            let mut p = Param::default();
+            for (key, value) in &pairs {
+                p.set_flat(key, value);
+            }
+            let fields = Fields::new("KalturaMediaEntry", &p);
+            for (key, _) in &pairs {
+                let _ = (fields.int(key), fields.bool(key), fields.list(key), p.items());
+            }
+        }
     }
 
     #[test]
