@@ -327,30 +327,6 @@ pub async fn publication_facts(
         .collect()
 }
 
-/// The active publications of entries in categories without a privacy context, which is
-/// what an entry's `categories` and `categoriesIds` show: `(entry, category id, full name)`.
-pub async fn public_categories(
-    conn: &mut Conn,
-    entry_ids: &[String],
-) -> Result<HashMap<String, Vec<(i64, String)>>> {
-    let mut sql = Sql::new(
-        "SELECT ce.entry_id, c.id, c.full_name FROM category_entry ce \
-         JOIN category c ON c.id = ce.category_id \
-         WHERE ce.status = 2 AND c.privacy_contexts = '' AND ce.entry_id IN ",
-    );
-    sql.bind_list(entry_ids.iter().cloned())
-        .push(" ORDER BY ce.created_at, c.id");
-    let rows = sql.query().fetch_all(conn).await?;
-    let mut map: HashMap<String, Vec<(i64, String)>> = HashMap::new();
-    for row in rows {
-        let entry: String = row.try_get("entry_id")?;
-        map.entry(entry)
-            .or_default()
-            .push((row.try_get("id")?, row.try_get("full_name")?));
-    }
-    Ok(map)
-}
-
 /// The collaborators and public categories of entries at once: what rendering a page of
 /// entries needs besides their rows, in one statement.
 pub async fn extras(

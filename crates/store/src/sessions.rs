@@ -26,14 +26,6 @@ pub async fn revoke(
     Ok(())
 }
 
-pub async fn is_revoked(conn: &mut Conn, ks_hash: &str) -> Result<bool> {
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM revoked_session WHERE ks_hash = $1")
-        .bind(ks_hash)
-        .fetch_one(conn)
-        .await?;
-    Ok(n > 0)
-}
-
 /// Counts one use of a KS with `actionslimit` and returns the uses so far, this one
 /// included.
 pub async fn count_use(conn: &mut Conn, ks_hash: &str, expires_at: i64) -> Result<i64> {

@@ -185,7 +185,7 @@ pub(super) async fn load_visible(
     Ok((entry, c, people))
 }
 
-/// Renders entries with their collaborators and public categories, two queries in all.
+/// Renders entries with their collaborators and public categories, read in one query.
 async fn render(
     conn: &mut Conn,
     call: &Call<'_>,
