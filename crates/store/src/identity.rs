@@ -92,6 +92,11 @@ pub async fn rename_user(conn: &mut Conn, partner_id: i64, old: &str, new: &str)
          (SELECT 1 FROM user_login n WHERE n.partner_id = $1 AND n.user_id = $3 \
           AND n.app_id = user_login.app_id)",
         "UPDATE user_login SET user_id = $3 WHERE partner_id = $1 AND user_id = $2",
+        // A role the new id already has in an app wins over the old id's.
+        "DELETE FROM app_role WHERE partner_id = $1 AND user_id = $2 AND EXISTS \
+         (SELECT 1 FROM app_role n WHERE n.partner_id = $1 AND n.user_id = $3 \
+          AND n.app_id = app_role.app_id)",
+        "UPDATE app_role SET user_id = $3 WHERE partner_id = $1 AND user_id = $2",
     ];
     let doubled: Vec<i64> = sqlx::query_scalar(
         "SELECT category_id FROM category_user WHERE partner_id = $1 AND user_id = $2 AND \

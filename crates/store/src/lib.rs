@@ -13,6 +13,7 @@ pub mod identity;
 pub mod members;
 pub mod my_media;
 pub mod partners;
+pub mod portal;
 pub mod publications;
 pub mod seed;
 pub mod sessions;

@@ -8,7 +8,7 @@ use crate::categories;
 use crate::sql::{Sql, like_escape};
 use crate::{Conn, Result, now};
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Member {
     pub category_id: i64,
     pub user_id: String,

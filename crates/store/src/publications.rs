@@ -293,3 +293,47 @@ pub async fn categories_of(
     let rows = sql.query().fetch_all(conn).await?;
     rows.iter().map(|r| Ok(r.try_get::<i64, _>(0)?)).collect()
 }
+
+/// A publication with where its category sits: what "Published in" shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlacedPublication {
+    pub entry_id: String,
+    pub category_id: i64,
+    pub status: i64,
+    pub creator_user_id: Option<String>,
+    pub reason: String,
+    /// Ancestor ids from the root down, `>`-separated, the category's own last.
+    pub full_ids: String,
+    /// Ancestor names from the root down, `>`-separated.
+    pub full_name: String,
+}
+
+/// The live (pending, active, rejected) publications of several entries at once.
+pub async fn placed(conn: &mut Conn, entry_ids: &[String]) -> Result<Vec<PlacedPublication>> {
+    if entry_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut sql = Sql::new(
+        "SELECT ce.entry_id, ce.category_id, ce.status, ce.creator_user_id, ce.reason, \
+         c.full_ids, c.full_name FROM category_entry ce JOIN category c ON c.id = ce.category_id \
+         WHERE c.status <> ",
+    );
+    sql.bind(categories::STATUS_DELETED)
+        .push(" AND ce.entry_id IN ");
+    sql.bind_list(entry_ids.iter().cloned())
+        .push(" ORDER BY ce.created_at, ce.category_id");
+    let rows = sql.query().fetch_all(conn).await?;
+    rows.iter()
+        .map(|row| {
+            Ok(PlacedPublication {
+                entry_id: row.try_get("entry_id")?,
+                category_id: row.try_get("category_id")?,
+                status: row.try_get("status")?,
+                creator_user_id: row.try_get("creator_user_id")?,
+                reason: row.try_get("reason")?,
+                full_ids: row.try_get("full_ids")?,
+                full_name: row.try_get("full_name")?,
+            })
+        })
+        .collect()
+}
