@@ -71,6 +71,8 @@ pub struct Call<'a> {
     pub base_url: &'a str,
     pub files: Vec<&'a UploadedFile>,
     pub now: i64,
+    /// Why publications this call makes exist: `api` over HTTP, `manual` from the portal.
+    pub origin: &'static str,
 }
 
 /// Actions a user (type 0) session may call; everything else needs an admin session.

@@ -346,6 +346,7 @@ async fn run_one(
         base_url,
         files,
         now,
+        origin: "api",
     };
     let fields = Fields::new("", params);
     let result = match services::check(&call) {

@@ -6,6 +6,7 @@ pub mod call;
 pub mod error;
 pub mod http;
 pub mod ks;
+pub mod local;
 pub mod multirequest;
 pub mod objects;
 pub mod params;

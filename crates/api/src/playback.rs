@@ -82,6 +82,7 @@ async fn play_manifest(
         base_url: &base,
         files: Vec::new(),
         now,
+        origin: "api",
     };
     let entry = match services::playable_entry(&call, entry_id).await {
         Ok(entry) => entry,
@@ -120,6 +121,19 @@ async fn play_manifest(
         refused: None,
     });
     response
+}
+
+/// Streams an entry's source file, honouring a `Range` header; `None` when the entry has
+/// no file. The caller has decided that the viewer may see the entry.
+pub async fn serve_source(
+    api: &Api,
+    entry: &quad_store::entries::Entry,
+    range: Option<&str>,
+) -> Option<Response> {
+    let key = entry.source_key.as_deref()?;
+    let (file, size) = api.media.open_object(key).await.ok().flatten()?;
+    let file_name = entry.source_file_name.as_deref().unwrap_or("source.mp4");
+    Some(serve(file, size, range, content_type(file_name)).await)
 }
 
 fn content_type(file_name: &str) -> &'static str {

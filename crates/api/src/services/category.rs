@@ -85,7 +85,7 @@ pub(super) async fn may_see(conn: &mut Conn, call: &Call<'_>, c: &Category) -> A
 }
 
 /// A live category the session may see, or `CATEGORY_NOT_FOUND`.
-pub(super) async fn load_visible(conn: &mut Conn, call: &Call<'_>, id: i64) -> ApiResult<Category> {
+pub(crate) async fn load_visible(conn: &mut Conn, call: &Call<'_>, id: i64) -> ApiResult<Category> {
     let not_found = || ApiError::category_not_found(&id.to_string());
     let found = categories::get(conn, call.partner_id()?, id)
         .await

@@ -55,7 +55,7 @@ async fn add(call: &Call<'_>, params: &Fields<'_>) -> ApiResult<Out> {
         return Err(ApiError::category_entry_exists());
     }
 
-    entry::publish_to(&mut tx, call, &entry, &people, &category, "api").await?;
+    entry::publish_to(&mut tx, call, &entry, &people, &category).await?;
     let link = publications::get(&mut tx, category.id, &entry.id)
         .await
         .map_err(internal)?

@@ -66,7 +66,7 @@ pub(super) async fn membership(
 }
 
 /// The user's active permission level on a category, if any.
-pub(super) async fn active_level(
+pub(crate) async fn active_level(
     conn: &mut Conn,
     category: &Category,
     user: Option<&str>,

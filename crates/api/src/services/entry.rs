@@ -169,7 +169,7 @@ pub(super) fn split_contexts(joined: &str) -> Vec<String> {
 }
 
 /// A live entry the session may see, or `not_found`.
-pub(super) async fn load_visible(
+pub(crate) async fn load_visible(
     conn: &mut Conn,
     call: &Call<'_>,
     id: &str,
@@ -300,7 +300,7 @@ async fn requested_categories(
 
 /// The category side of a publishing decision; an unknown contribution policy counts as
 /// the stricter one.
-pub(super) fn category_policy(category: &categories::Category) -> CategoryPolicy {
+pub(crate) fn category_policy(category: &categories::Category) -> CategoryPolicy {
     CategoryPolicy {
         moderated: category.moderation,
         contribution: quad_domain::category::ContributionPolicy::from_code(
@@ -311,13 +311,12 @@ pub(super) fn category_policy(category: &categories::Category) -> CategoryPolicy
 }
 
 /// Publishes an entry to a category by the domain's publishing rule.
-pub(super) async fn publish_to(
+pub(crate) async fn publish_to(
     conn: &mut Conn,
     call: &Call<'_>,
     entry: &Entry,
     people: &EntryPeople,
     category: &categories::Category,
-    reason: &str,
 ) -> ApiResult<i64> {
     let limit = call.partner()?.categories_per_entry;
     if publications::count_for_entry(conn, &entry.id)
@@ -338,9 +337,16 @@ pub(super) async fn publish_to(
         level,
     };
     let status = publishing::publish(&request).map_err(|_| ApiError::cannot_assign_entry())? as i64;
-    publications::add(conn, category, &entry.id, status, call.user_id(), reason)
-        .await
-        .map_err(internal)?;
+    publications::add(
+        conn,
+        category,
+        &entry.id,
+        status,
+        call.user_id(),
+        call.origin,
+    )
+    .await
+    .map_err(internal)?;
     Ok(status)
 }
 
@@ -450,7 +456,7 @@ async fn add(call: &Call<'_>, params: &Fields<'_>) -> ApiResult<Out> {
         }
     }
     for category in requested.unwrap_or_default() {
-        publish_to(&mut tx, call, &entry, &people, &category, "api").await?;
+        publish_to(&mut tx, call, &entry, &people, &category).await?;
     }
     let out = render_one(&mut tx, call, &entry).await?;
     commit(tx).await?;
@@ -611,7 +617,7 @@ async fn replace_public_categories(
     }
     for category in wanted {
         if !current.iter().any(|p| p.category_id == category.id) {
-            publish_to(conn, call, entry, &people, category, "api").await?;
+            publish_to(conn, call, entry, &people, category).await?;
         }
     }
     Ok(())

@@ -1,10 +1,10 @@
 //! The API's services. Each module owns one Kaltura service: it reads its params, asks the
 //! domain, calls the store in one transaction, and builds the response object.
 
-mod category;
+pub(crate) mod category;
 mod category_entry;
-mod category_user;
-mod entry;
+pub(crate) mod category_user;
+pub(crate) mod entry;
 mod session;
 mod system;
 mod upload_token;
@@ -61,15 +61,15 @@ pub async fn run(call: &Call<'_>, params: &Fields<'_>) -> ApiResult<Out> {
     }
 }
 
-async fn read(call: &Call<'_>) -> ApiResult<ReadConn> {
+pub(crate) async fn read(call: &Call<'_>) -> ApiResult<ReadConn> {
     call.api.store.read().await.map_err(internal)
 }
 
-async fn write(call: &Call<'_>) -> ApiResult<Tx> {
+pub(crate) async fn write(call: &Call<'_>) -> ApiResult<Tx> {
     call.api.store.write().await.map_err(internal)
 }
 
-async fn commit(tx: Tx) -> ApiResult<()> {
+pub(crate) async fn commit(tx: Tx) -> ApiResult<()> {
     tx.commit().await.map_err(internal)
 }
 
