@@ -310,6 +310,19 @@ impl SettingSpec {
         }
     }
 
+    /// A value as an administrator types it, so that `parse` reads it back unchanged.
+    pub fn as_text(&self, value: &Value) -> String {
+        match (self.kind, value) {
+            (_, Value::String(text)) => text.clone(),
+            (SettingType::CategoryIds, Value::Array(ids)) => ids
+                .iter()
+                .map(Value::to_string)
+                .collect::<Vec<_>>()
+                .join(","),
+            (_, other) => other.to_string(),
+        }
+    }
+
     /// Reads a value typed by an administrator.
     pub fn parse(&self, raw: &str) -> Result<Value, SettingError> {
         let invalid = || SettingError::Invalid {
@@ -509,5 +522,25 @@ mod tests {
         assert!(valid_slug("canvas-prod"));
         assert!(!valid_slug("Canvas"));
         assert!(!valid_slug("a"));
+    }
+
+    #[test]
+    fn every_default_reads_back_from_its_text() {
+        for spec in SETTINGS {
+            let default = spec.default_value();
+            assert_eq!(
+                spec.parse(&spec.as_text(&default)),
+                Ok(default),
+                "{}",
+                spec.qualified()
+            );
+        }
+    }
+
+    #[test]
+    fn category_ids_are_typed_comma_separated() {
+        let spec = find("recscheduling.additionalRootCategories").expect("setting");
+        assert_eq!(spec.as_text(&json!([12, 40])), "12,40");
+        assert_eq!(spec.parse("12, 40"), Ok(json!([12, 40])));
     }
 }

@@ -5,6 +5,7 @@
 
 pub mod app;
 pub mod category;
+pub mod channel;
 pub mod display;
 pub mod entitlement;
 pub mod entry;
