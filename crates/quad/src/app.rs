@@ -39,7 +39,8 @@ pub fn app(api: Arc<Api>) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .with_state(api.clone())
-        .merge(quad_api::router(api))
+        .merge(quad_api::router(api.clone()))
+        .merge(crate::portal::router(api))
         .layer(middleware::from_fn(log_request))
 }
 
@@ -136,14 +137,18 @@ pub async fn start(
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let router = app(api.clone());
     let handle = tokio::spawn(async move {
-        axum::serve(listener, router)
-            .with_graceful_shutdown(async move {
-                tokio::select! {
-                    _ = stopped => {}
-                    _ = shutdown_signal() => {}
-                }
-            })
-            .await
+        // The peer address decides whether a header login came through a trusted proxy.
+        axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move {
+            tokio::select! {
+                _ = stopped => {}
+                _ = shutdown_signal() => {}
+            }
+        })
+        .await
     });
     Ok(Server {
         addr,

@@ -21,7 +21,7 @@ pub struct NewApp<'a> {
 }
 
 /// Creates a category under `parent` (or a root), with its derived path and contexts.
-async fn create_category(
+pub(crate) async fn create_category(
     conn: &mut Conn,
     partner_id: i64,
     parent: Option<&Category>,
@@ -210,23 +210,37 @@ pub async fn list(store: &Store, partner_id: Option<i64>) -> Result<Value, Strin
 
 /// Sets `module.setting` to a typed value, refusing values the setting does not allow.
 pub async fn set(store: &Store, slug: &str, setting: &str, raw: &str) -> Result<Value, String> {
+    set_many(store, slug, &[(setting.to_owned(), raw.to_owned())]).await
+}
+
+/// Sets several settings in one transaction: all of them, or none when any value is not
+/// allowed. Returns the values set, by qualified name.
+pub async fn set_many(
+    store: &Store,
+    slug: &str,
+    changes: &[(String, String)],
+) -> Result<Value, String> {
     let mut tx = store.write().await.map_err(db)?;
     let app = apps::by_slug(&mut tx, slug)
         .await
         .map_err(db)?
         .ok_or_else(|| format!("no app with the slug {slug:?}"))?;
-    let (spec, value) =
-        app::parse_setting(kind_of(&app), setting, raw).map_err(|e| e.to_string())?;
     let mut stored: Value = serde_json::from_str(&app.settings).unwrap_or_else(|_| json!({}));
-    if !stored.get(spec.module).is_some_and(Value::is_object) {
-        stored[spec.module] = json!({});
+    let mut set = serde_json::Map::new();
+    for (setting, raw) in changes {
+        let (spec, value) =
+            app::parse_setting(kind_of(&app), setting, raw).map_err(|e| e.to_string())?;
+        if !stored.get(spec.module).is_some_and(Value::is_object) {
+            stored[spec.module] = json!({});
+        }
+        stored[spec.module][spec.name] = value.clone();
+        set.insert(spec.qualified(), value);
     }
-    stored[spec.module][spec.name] = value.clone();
     apps::set_settings(&mut tx, app.id, &stored.to_string())
         .await
         .map_err(db)?;
     tx.commit().await.map_err(db)?;
-    Ok(json!({ spec.qualified(): value }))
+    Ok(Value::Object(set))
 }
 
 #[cfg(test)]

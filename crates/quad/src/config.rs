@@ -43,6 +43,10 @@ pub struct ServeConfig {
     pub listen: SocketAddr,
     #[command(flatten)]
     pub store: StoreConfig,
+    /// Where browsers and LMSs reach Quad, for the URLs of new apps; default: the listen
+    /// address.
+    #[arg(long, env = "QUAD_PUBLIC_URL")]
+    pub public_url: Option<String>,
     /// The largest API request body accepted, uploads excluded, in bytes.
     #[arg(long, env = "QUAD_MAX_REQUEST_BYTES", default_value_t = 10 * 1024 * 1024)]
     pub max_request_bytes: usize,

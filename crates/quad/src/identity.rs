@@ -71,3 +71,28 @@ pub async fn rename(store: &Store, partner_id: i64, old: &str, new: &str) -> Res
     tx.commit().await.map_err(db)?;
     Ok(json!({"partnerId": partner_id, "from": old, "to": new, "mergedIntoExisting": merged}))
 }
+
+/// Sets a user's portal password (local logins), stored as an Argon2id hash.
+pub async fn set_password(
+    store: &Store,
+    partner_id: i64,
+    user: &str,
+    password: &str,
+) -> Result<(), String> {
+    use rand::RngExt;
+    if password.chars().count() < 8 {
+        return Err("a password needs at least 8 characters".to_owned());
+    }
+    let salt: [u8; 16] = rand::rng().random();
+    let hash =
+        quad_domain::login::hash_password(password, &salt).ok_or("could not hash the password")?;
+    let mut tx = store.write().await.map_err(db)?;
+    if !quad_store::credentials::set_password_hash(&mut tx, partner_id, user, &hash)
+        .await
+        .map_err(db)?
+    {
+        return Err(format!("partner {partner_id} has no user {user:?}"));
+    }
+    tx.commit().await.map_err(db)?;
+    Ok(())
+}

@@ -3,7 +3,9 @@
 pub mod app;
 pub mod apps;
 pub mod config;
+pub mod demo;
 pub mod identity;
+pub mod portal;
 
 pub use app::{Server, start};
 pub use config::StoreConfig;

@@ -25,6 +25,9 @@ struct Cli {
 enum Command {
     /// Runs the server.
     Serve(ServeConfig),
+    /// Runs the server over a demo library: two portals, an LMS app with a course, users
+    /// and sample media. Prints the demo's logins as one JSON line once it listens.
+    Demo(ServeConfig),
     /// Fills a partner with synthetic data at a chosen scale, for benchmarks.
     Seed(seed::SeedConfig),
     /// Manages partners (accounts).
@@ -165,7 +168,8 @@ fn main() -> ExitCode {
 
 async fn run(command: Command) -> Result<(), String> {
     match command {
-        Command::Serve(config) => serve(config).await,
+        Command::Serve(config) => serve(config, false).await,
+        Command::Demo(config) => serve(config, true).await,
         Command::Seed(config) => seed::run(config).await,
         Command::Partner {
             command: PartnerCommand::Create { name, store },
@@ -204,7 +208,7 @@ async fn run(command: Command) -> Result<(), String> {
     }
 }
 
-async fn serve(config: ServeConfig) -> Result<(), String> {
+async fn serve(config: ServeConfig, demo: bool) -> Result<(), String> {
     let options = StoreOptions {
         max_connections: config.database_connections,
         ..StoreOptions::default()
@@ -212,36 +216,53 @@ async fn serve(config: ServeConfig) -> Result<(), String> {
     let (store, media) = quad::app::open(&config.store, options)
         .await
         .map_err(|e| e.to_string())?;
-    first_partner(&store, &config.store).await?;
-    let server = quad::start(&config, store, media)
+    let server = quad::start(&config, store.clone(), media)
         .await
         .map_err(|e| format!("could not listen on {}: {e}", config.listen))?;
+    let public_url = config
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{}", server.addr));
     tracing::info!(addr = %server.addr, "Quad is listening");
-    println!("Quad is listening on http://{}", server.addr);
+    if demo {
+        let info = quad::demo::seed(&store, &public_url).await?;
+        println!("{info}");
+    } else {
+        println!("Quad is listening on {public_url}");
+        first_run(&store, &config.store, &public_url).await?;
+    }
     server
         .wait()
         .await
         .map_err(|e| format!("server failed: {e}"))
 }
 
-/// On an empty database, creates a first partner and keeps its secrets in a file that only
-/// the current user can read, printing where it is rather than the secrets themselves.
-async fn first_partner(store: &quad_store::Store, config: &StoreConfig) -> Result<(), String> {
-    let mut tx = store.write().await.map_err(|e| e.to_string())?;
-    if partners::count(&mut tx).await.map_err(|e| e.to_string())? > 0 {
+/// On an empty database, creates a first partner, a portal and its administrator, keeping
+/// the secrets and the password in a file that only the current user can read.
+async fn first_run(
+    store: &quad_store::Store,
+    config: &StoreConfig,
+    public_url: &str,
+) -> Result<(), String> {
+    let Some((partner, portal, password)) = quad::demo::first_run(store, public_url).await? else {
         return Ok(());
-    }
-    let partner = partners::create(&mut tx, "Default")
-        .await
-        .map_err(|e| e.to_string())?;
+    };
     let path = config.data.join("first-partner.json");
-    let json = partner_json(&partner);
-    write_private(&path, &json).map_err(|e| format!("could not write {}: {e}", path.display()))?;
-    tx.commit().await.map_err(|e| e.to_string())?;
+    let json = serde_json::json!({
+        "id": partner.id,
+        "name": partner.name,
+        "adminSecret": partner.admin_secret,
+        "secret": partner.secret,
+        "portal": portal["baseUrl"],
+        "login": {"user": "admin", "password": password},
+    });
+    write_private(&path, &json.to_string())
+        .map_err(|e| format!("could not write {}: {e}", path.display()))?;
     println!(
-        "Created partner {} ({}). Its admin and user secrets are in {}",
+        "Created partner {} with a portal. Log in at {}/login as admin; the password and the \
+         partner's secrets are in {}",
         partner.id,
-        partner.name,
+        portal["baseUrl"].as_str().unwrap_or_default(),
         path.display()
     );
     Ok(())
@@ -339,25 +360,11 @@ async fn set_password(
     partner: i64,
     user: &str,
 ) -> Result<serde_json::Value, String> {
-    use rand::RngExt;
     let mut line = String::new();
     std::io::stdin()
         .read_line(&mut line)
         .map_err(|e| format!("could not read the password: {e}"))?;
     let password = line.trim_end_matches(['\r', '\n']);
-    if password.chars().count() < 8 {
-        return Err("a password needs at least 8 characters".to_owned());
-    }
-    let salt: [u8; 16] = rand::rng().random();
-    let hash =
-        quad_domain::login::hash_password(password, &salt).ok_or("could not hash the password")?;
-    let mut tx = store.write().await.map_err(|e| e.to_string())?;
-    if !quad_store::credentials::set_password_hash(&mut tx, partner, user, &hash)
-        .await
-        .map_err(|e| e.to_string())?
-    {
-        return Err(format!("partner {partner} has no user {user:?}"));
-    }
-    tx.commit().await.map_err(|e| e.to_string())?;
+    quad::identity::set_password(store, partner, user, password).await?;
     Ok(serde_json::json!({"partnerId": partner, "userId": user, "passwordSet": true}))
 }

@@ -970,6 +970,7 @@ async fn the_server_stops_gracefully_and_finishes_the_request_in_flight() {
                 database_url: Some(db.url.clone()),
                 storage_url: Some(data.path().join("media").display().to_string()),
             },
+            public_url: None,
             max_request_bytes: MAX_REQUEST_BYTES,
             max_upload_bytes: 1024 * 1024,
             database_connections: None,
