@@ -196,15 +196,18 @@ class QuadServer:
             raise AssertionError(f"quad serve did not write {path} on an empty database")
         return Partner.from_json(json.loads(path.read_text()))
 
-    def create_partner(self, name):
-        cmd = [self.binary, "partner", "create", "--name", name, "--data", str(self.data_dir)]
-        cmd += self._db_args()
+    def command(self, *args):
+        """Runs a `quad` command on the server's data and returns the JSON it printed."""
+        cmd = [self.binary, *args, "--data", str(self.data_dir), *self._db_args()]
         done = subprocess.run(cmd, capture_output=True, text=True, env=self._env(), timeout=60)
         if done.returncode != 0:
             raise AssertionError(
                 f"`{' '.join(cmd)}` failed with status {done.returncode}:\n{done.stderr}"
             )
-        return Partner.from_json(_last_json_object(done.stdout))
+        return _last_json_object(done.stdout)
+
+    def create_partner(self, name):
+        return Partner.from_json(self.command("partner", "create", "--name", name))
 
 
 class ApiError:

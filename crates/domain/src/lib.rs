@@ -11,6 +11,7 @@ pub mod entitlement;
 pub mod entry;
 pub mod identity;
 pub mod login;
+pub mod lti;
 pub mod membership;
 pub mod my_media;
 pub mod publishing;

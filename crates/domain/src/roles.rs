@@ -66,6 +66,35 @@ pub struct RoleRow {
     pub course_role: PermissionLevel,
 }
 
+/// A course role by the name the `roles.ltiRoles` setting uses.
+pub fn course_role(name: &str) -> Option<PermissionLevel> {
+    match name.to_ascii_uppercase().as_str() {
+        "MANAGER" => Some(PermissionLevel::Manager),
+        "MODERATOR" => Some(PermissionLevel::Moderator),
+        "CONTRIBUTOR" => Some(PermissionLevel::Contributor),
+        "MEMBER" => Some(PermissionLevel::Member),
+        _ => None,
+    }
+}
+
+/// The rows of a `roles.ltiRoles` value; rows naming an unknown role are left out.
+pub fn rows_from_setting(value: &serde_json::Value) -> Vec<RoleRow> {
+    value
+        .as_array()
+        .map(|rows| {
+            rows.iter()
+                .filter_map(|row| {
+                    Some(RoleRow {
+                        lti_role: row["ltiRole"].as_str()?.to_owned(),
+                        app_role: AppRole::parse(row["kmsRole"].as_str()?)?,
+                        course_role: course_role(row["kmsContextualRole"].as_str()?)?,
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// The short name of an LIS role, whatever vocabulary the LMS uses:
 /// `urn:lti:role:ims/lis/Instructor`, `http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor`
 /// and `Instructor` are all `Instructor`; `…membership/Instructor#TeachingAssistant` and
@@ -178,5 +207,22 @@ mod tests {
         assert!(AppRole::PrivateOnly.has_my_media());
         assert!(!AppRole::Admin.bypasses_moderation());
         assert!(AppRole::UnmoderatedAdmin.bypasses_moderation());
+    }
+
+    #[test]
+    fn the_default_role_rows_read_from_the_setting() {
+        let spec = crate::app::find("roles.ltiRoles").expect("setting");
+        let rows = rows_from_setting(&spec.default_value());
+        assert_eq!(rows.len(), 6);
+        let (app, course) = map_lti_roles(&rows, &["urn:lti:role:ims/lis/Instructor"]);
+        assert_eq!(
+            (app, course),
+            (AppRole::PrivateOnly, Some(PermissionLevel::Manager))
+        );
+        let (app, course) = map_lti_roles(&rows, &["urn:lti:role:ims/lis/Guest"]);
+        assert_eq!(
+            (app, course),
+            (AppRole::Viewer, Some(PermissionLevel::Member))
+        );
     }
 }

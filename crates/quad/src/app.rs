@@ -40,7 +40,8 @@ pub fn app(api: Arc<Api>) -> Router {
         .route("/healthz", get(healthz))
         .with_state(api.clone())
         .merge(quad_api::router(api.clone()))
-        .merge(crate::portal::router(api))
+        .merge(crate::portal::router(api.clone()))
+        .merge(crate::lms::router(api))
         .layer(middleware::from_fn(log_request))
 }
 

@@ -5,6 +5,7 @@ pub mod apps;
 pub mod config;
 pub mod demo;
 pub mod identity;
+pub mod lms;
 pub mod portal;
 
 pub use app::{Server, start};

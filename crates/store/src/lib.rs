@@ -10,6 +10,7 @@ pub mod categories;
 pub mod credentials;
 pub mod entries;
 pub mod identity;
+pub mod lti;
 pub mod members;
 pub mod my_media;
 pub mod partners;

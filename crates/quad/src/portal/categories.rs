@@ -8,7 +8,7 @@ use axum::response::Response;
 use quad_domain::category::ContributionPolicy;
 use quad_domain::channel::{self, ChannelType};
 use quad_domain::entitlement::ListScope;
-use quad_domain::membership::{MemberStatus, Membership, PermissionLevel};
+use quad_domain::membership::{MemberStatus, Membership, PermissionLevel, UpdateMethod};
 use quad_domain::publishing::{CategoryPolicy, PublicationStatus};
 use quad_domain::{EntitlementContext, UserId};
 use quad_store::Conn;
@@ -154,6 +154,8 @@ pub async fn channels(visit: Visit) -> PortalResult<Response> {
 
 #[derive(Debug, Deserialize)]
 pub struct ChannelForm {
+    /// A missing token is a wrong one, so that the CSRF check answers first.
+    #[serde(default)]
     csrf: String,
     name: String,
     #[serde(default)]
@@ -207,7 +209,7 @@ pub async fn create_channel(visit: Visit, Form(form): Form<ChannelForm>) -> Port
         permission_level: PermissionLevel::Manager.code(),
         permission_names: PermissionLevel::Manager.permission_names().join(","),
         status: MemberStatus::Active as i64,
-        update_method: 1,
+        update_method: UpdateMethod::Manual as i64,
         ..Member::default()
     };
     members::put(&mut tx, &manager)
@@ -333,6 +335,8 @@ pub async fn moderation(visit: Visit) -> PortalResult<Response> {
 
 #[derive(Debug, Deserialize)]
 pub struct DecisionForm {
+    /// A missing token is a wrong one, so that the CSRF check answers first.
+    #[serde(default)]
     csrf: String,
     entry: String,
     category: String,

@@ -5,11 +5,11 @@
 
 mod admin;
 mod categories;
-mod error;
+pub(crate) mod error;
 mod library;
 mod login;
 mod media;
-mod views;
+pub(crate) mod views;
 mod visit;
 
 use std::sync::Arc;

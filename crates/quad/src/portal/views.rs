@@ -6,8 +6,9 @@ use std::collections::HashMap;
 use quad_domain::display::{self, AppRoot, PublicationFact, PublishedGroup};
 use quad_domain::my_media::{self, PublishState};
 use quad_store::Conn;
+use quad_store::apps::{self, App};
 use quad_store::entries::Entry;
-use quad_store::{apps, portal, publications};
+use quad_store::{portal, publications};
 use serde_json::Value;
 
 use super::error::{PortalError, PortalResult};
@@ -152,56 +153,58 @@ fn root_id(value: &Value) -> Option<i64> {
 /// This app's root, then, when `categories.showExternalPublish` is on, each root of
 /// `categories.externalApplications`.
 pub async fn roots(visit: &Visit, conn: &mut Conn) -> PortalResult<Roots> {
+    roots_of(conn, &visit.app, &visit.settings).await
+}
+
+/// The same for any app, portal or LMS, with its effective settings.
+pub async fn roots_of(conn: &mut Conn, app: &App, settings: &Value) -> PortalResult<Roots> {
     let own = AppRoot {
-        name: visit.app.name.clone(),
-        root_category_id: visit.app.root_category_id,
-        is_lms: false,
+        name: app.name.clone(),
+        root_category_id: app.root_category_id,
+        is_lms: app.kind == "kaf",
     };
-    let show = visit
-        .setting("categories", "showExternalPublish")
+    let show = settings["categories"]["showExternalPublish"]
         .as_bool()
         .unwrap_or(false);
-    let configured = visit
-        .setting("categories", "externalApplications")
+    let configured = settings["categories"]["externalApplications"]
         .as_array()
         .cloned()
         .unwrap_or_default();
-    let partner_apps = apps::list(conn, Some(visit.partner.id))
+    let partner_apps = apps::list(conn, Some(app.partner_id))
         .await
         .map_err(PortalError::store)?;
     let mut external = Vec::new();
     let mut lms_apps = Vec::new();
+    if own.is_lms {
+        lms_apps.push(app.id);
+    }
     for row in &configured {
         let Some(root) = root_id(&row["applicationRootCategory"]) else {
             continue;
         };
-        let app = partner_apps.iter().find(|a| a.root_category_id == root);
+        let other = partner_apps.iter().find(|a| a.root_category_id == root);
         let kind = row["type"]
             .as_str()
             .unwrap_or_default()
             .to_ascii_lowercase();
-        let is_lms = app.map_or(kind.contains("kaf"), |a| a.kind == "kaf");
-        if let Some(app) = app.filter(|_| is_lms) {
-            lms_apps.push(app.id);
+        let is_lms = other.map_or(kind.contains("kaf"), |a| a.kind == "kaf");
+        if let Some(other) = other.filter(|_| is_lms && show) {
+            lms_apps.push(other.id);
         }
         external.push(AppRoot {
             name: row["applicationName"].as_str().map_or_else(
-                || app.map_or_else(String::new, |a| a.name.clone()),
+                || other.map_or_else(String::new, |a| a.name.clone()),
                 str::to_owned,
             ),
             root_category_id: root,
             is_lms,
         });
     }
-    let titles = if show {
-        portal::course_titles(conn, &lms_apps)
-            .await
-            .map_err(PortalError::store)?
-            .into_iter()
-            .collect()
-    } else {
-        HashMap::new()
-    };
+    let titles = portal::course_titles(conn, &lms_apps)
+        .await
+        .map_err(PortalError::store)?
+        .into_iter()
+        .collect();
     Ok(Roots {
         roots: display::visible_roots(own, show, external),
         titles,

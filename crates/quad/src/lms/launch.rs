@@ -1,0 +1,299 @@
+//! LTI 1.1 launches: the OAuth signature, timestamp and nonce, then, in one transaction,
+//! the user (by the `hosted` mapping), the course and its galleries, the user's membership
+//! (by the `roles` mapping) and the login record. A refused launch changes nothing.
+
+use std::sync::Arc;
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use quad_api::Api;
+use quad_api::ks::{self, KsFields};
+use quad_domain::app::{self, AppKind};
+use quad_domain::identity::{self, Transform};
+use quad_domain::lti::{self, Launch, LaunchRefusal};
+use quad_domain::membership::{MemberStatus, PermissionLevel, UpdateMethod};
+use quad_domain::roles::{self, AppRole};
+use quad_domain::{SessionType, UserId};
+use quad_store::apps::{self, App};
+use quad_store::categories::{self, Category};
+use quad_store::members::{self, Member};
+use quad_store::{Conn, StoreError, partners, portal, users};
+use serde_json::Value;
+
+/// How long the session of an LMS page lasts.
+const SESSION_SECONDS: i64 = 4 * 3600;
+
+/// Where a launch lands.
+#[derive(Clone, Copy)]
+enum Target {
+    MyMedia,
+    CourseGallery,
+}
+
+impl Target {
+    fn launch_path(self) -> &'static str {
+        match self {
+            Target::MyMedia => "lti/my-media",
+            Target::CourseGallery => "lti/course-gallery",
+        }
+    }
+}
+
+/// `POST lti/my-media`.
+pub async fn my_media(api: State<Arc<Api>>, slug: Path<String>, body: String) -> Response {
+    launch(api, slug, body, Target::MyMedia).await
+}
+
+/// `POST lti/course-gallery`.
+pub async fn course_gallery(api: State<Arc<Api>>, slug: Path<String>, body: String) -> Response {
+    launch(api, slug, body, Target::CourseGallery).await
+}
+
+/// Why a launch could not be completed.
+enum Failure {
+    Refused(LaunchRefusal),
+    NoSuchApp,
+    Fault(String),
+}
+
+impl From<StoreError> for Failure {
+    fn from(e: StoreError) -> Failure {
+        Failure::Fault(e.to_string())
+    }
+}
+
+/// What the LMS user sees when a launch is refused: the reason, never a stack of errors.
+fn refusal_page(status: StatusCode, text: &str) -> Response {
+    let page = super::pages::message_page("Quad could not open this page", text);
+    (status, Html(page)).into_response()
+}
+
+async fn launch(
+    State(api): State<Arc<Api>>,
+    Path(slug): Path<String>,
+    body: String,
+    target: Target,
+) -> Response {
+    let params: Vec<(String, String)> = form_urlencoded::parse(body.as_bytes())
+        .into_owned()
+        .collect();
+    match accept(&api, &slug, &params, target).await {
+        Ok(location) => {
+            let mut response = StatusCode::SEE_OTHER.into_response();
+            if let Ok(value) = location.parse() {
+                response
+                    .headers_mut()
+                    .insert(axum::http::header::LOCATION, value);
+            }
+            response
+        }
+        Err(Failure::Refused(reason)) => {
+            tracing::warn!(reason = %reason, app = slug, "LTI launch refused");
+            refusal_page(
+                StatusCode::UNAUTHORIZED,
+                &format!(
+                    "The launch from the LMS was refused: {reason}. Ask the LMS administrator to check the tool's key, secret and launch settings."
+                ),
+            )
+        }
+        Err(Failure::NoSuchApp) => refusal_page(StatusCode::NOT_FOUND, "There is no LMS app here."),
+        Err(Failure::Fault(cause)) => {
+            tracing::error!(error = %cause, "LTI launch failed");
+            refusal_page(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Quad could not complete the launch. Nothing was changed; try again later.",
+            )
+        }
+    }
+}
+
+fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    params
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}
+
+async fn accept(
+    api: &Api,
+    slug: &str,
+    params: &[(String, String)],
+    target: Target,
+) -> Result<String, Failure> {
+    let mut tx = api.store.write().await?;
+    let app = apps::by_slug(&mut tx, slug)
+        .await?
+        .filter(|a| a.kind == AppKind::Kaf.as_str())
+        .ok_or(Failure::NoSuchApp)?;
+    if param(params, "oauth_consumer_key") != Some(app.lti11_key.as_str()) {
+        return Err(Failure::Refused(LaunchRefusal::UnknownConsumer));
+    }
+    // The signed URL is the one the LMS administrator pasted, whatever proxies did since.
+    let url = format!("{}/{}", app.base_url, target.launch_path());
+    let now = quad_store::now();
+    lti::verify_signature("POST", &url, params, &app.lti11_secret, now)
+        .map_err(Failure::Refused)?;
+    let nonce = param(params, "oauth_nonce").unwrap_or_default();
+    let expires = now + 2 * lti::TIMESTAMP_WINDOW_SECONDS;
+    if !quad_store::lti::use_nonce(&mut tx, &app.lti11_key, nonce, expires).await? {
+        return Err(Failure::Refused(LaunchRefusal::ReplayedNonce));
+    }
+    let launch = lti::read_launch(params).map_err(Failure::Refused)?;
+    let stored: Value = serde_json::from_str(&app.settings).unwrap_or(Value::Null);
+    let settings = app::effective_settings(AppKind::Kaf, &stored);
+    let text = |module: &str, name: &str| {
+        settings[module][name]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let transform = Transform::from_settings(
+        &text("hosted", "userIdTransform"),
+        &text("hosted", "userIdDomain"),
+    );
+    let user = identity::lti11_user_id(
+        &text("hosted", "ltiUserIdAttribute"),
+        |n| param(params, n),
+        &transform,
+    )
+    .ok_or(Failure::Refused(LaunchRefusal::NoUserId))?;
+    let rows = roles::rows_from_setting(&settings["roles"]["ltiRoles"]);
+    let role_names: Vec<&str> = launch.roles.iter().map(String::as_str).collect();
+    let (app_role, course_role) = roles::map_lti_roles(&rows, &role_names);
+
+    remember_user(&mut tx, &app, &user, &launch).await?;
+    let gallery = course_gallery_of(&mut tx, &app, &launch).await?;
+    if let Some(level) = course_role {
+        refresh_membership(&mut tx, &gallery, &user, level).await?;
+    }
+    portal::set_app_role(
+        &mut tx,
+        app.id,
+        app.partner_id,
+        user.as_str(),
+        app_role.as_str(),
+    )
+    .await?;
+    quad_store::identity::record_login(&mut tx, app.partner_id, user.as_str(), app.id).await?;
+    let partner = partners::get(&mut tx, app.partner_id)
+        .await?
+        .ok_or(Failure::NoSuchApp)?;
+    tx.commit()
+        .await
+        .map_err(|e| Failure::Fault(e.to_string()))?;
+
+    let token = session_token(&partner, &user, now);
+    let encoded: String = form_urlencoded::byte_serialize(token.as_bytes()).collect();
+    let context: String =
+        form_urlencoded::byte_serialize(launch.course.context_id.as_bytes()).collect();
+    let page = match (target, app_role >= AppRole::PrivateOnly) {
+        (Target::MyMedia, true) => format!("/{slug}/lti/pages/my-media?t={encoded}"),
+        _ => format!("/{slug}/lti/pages/course/{context}?t={encoded}"),
+    };
+    Ok(page)
+}
+
+/// A user KS for the pages inside the LMS.
+fn session_token(partner: &quad_store::partners::Partner, user: &UserId, now: i64) -> String {
+    let fields = KsFields {
+        partner_id: partner.id,
+        expiry: now + SESSION_SECONDS,
+        session_type: SessionType::User.code(),
+        user_id: user.as_str().to_owned(),
+        privileges: String::new(),
+    };
+    ks::encode_v2(&fields, &partner.admin_secret, rand::random())
+}
+
+/// Creates the user on first launch and fills in the name and e-mail the LMS sent when
+/// Quad has none, so that the identity report can compare people across apps.
+async fn remember_user(
+    conn: &mut Conn,
+    app: &App,
+    user: &UserId,
+    launch: &Launch,
+) -> Result<(), Failure> {
+    users::ensure(conn, app.partner_id, user.as_str()).await?;
+    let Some(mut known) = users::get(conn, app.partner_id, user.as_str()).await? else {
+        return Ok(());
+    };
+    let mut changed = false;
+    if known.email.as_deref().is_none_or(str::is_empty) && launch.email.is_some() {
+        known.email = launch.email.clone();
+        changed = true;
+    }
+    if known.full_name.as_deref().is_none_or(str::is_empty) && launch.full_name.is_some() {
+        known.full_name = launch.full_name.clone();
+        changed = true;
+    }
+    if changed {
+        users::update(conn, &known).await?;
+    }
+    Ok(())
+}
+
+/// The course's Media Gallery, `<root>>site>channels><context_id>`, with its `InContext`
+/// category: created on the first launch in the course, its title refreshed on every one.
+async fn course_gallery_of(
+    conn: &mut Conn,
+    app: &App,
+    launch: &Launch,
+) -> Result<Category, Failure> {
+    let root = categories::get(conn, app.partner_id, app.root_category_id)
+        .await?
+        .ok_or(Failure::NoSuchApp)?;
+    let channels_name = format!("{}>site>channels", root.full_name);
+    let context = &launch.course.context_id;
+    let gallery_name = format!("{channels_name}>{context}");
+    let gallery = match categories::get_by_full_name(conn, app.partner_id, &gallery_name).await? {
+        Some(existing) => existing,
+        None => {
+            let channels = categories::get_by_full_name(conn, app.partner_id, &channels_name)
+                .await?
+                .ok_or(Failure::NoSuchApp)?;
+            let mut gallery =
+                crate::apps::create_category(conn, app.partner_id, Some(&channels), context, "")
+                    .await
+                    .map_err(|_| Failure::Refused(LaunchRefusal::Missing("a usable context_id")))?;
+            // Members only: a course gallery is for the course's people.
+            gallery.privacy = 3;
+            gallery.contribution_policy = 2;
+            categories::update(conn, &gallery).await?;
+            let mut in_context =
+                crate::apps::create_category(conn, app.partner_id, Some(&gallery), "InContext", "")
+                    .await
+                    .map_err(Failure::Fault)?;
+            in_context.privacy = 3;
+            in_context.contribution_policy = 2;
+            in_context.inheritance_type = 1;
+            in_context.inherited_parent_id = gallery.id;
+            categories::update(conn, &in_context).await?;
+            gallery
+        }
+    };
+    portal::put_course(conn, app.id, context, &launch.course.title, gallery.id).await?;
+    Ok(gallery)
+}
+
+/// Sets the user's membership of the course gallery to the launch's course role.
+async fn refresh_membership(
+    conn: &mut Conn,
+    gallery: &Category,
+    user: &UserId,
+    level: PermissionLevel,
+) -> Result<(), Failure> {
+    let member = Member {
+        category_id: gallery.id,
+        user_id: user.to_string(),
+        partner_id: gallery.partner_id,
+        permission_level: level.code(),
+        permission_names: level.permission_names().join(","),
+        status: MemberStatus::Active as i64,
+        // Automatic: the LMS owns this membership, and the next launch may change it.
+        update_method: UpdateMethod::Automatic as i64,
+        ..Member::default()
+    };
+    members::put(conn, &member).await?;
+    Ok(())
+}

@@ -1,0 +1,25 @@
+//! The LMS apps' side of Quad: LTI 1.1 launches into an app of kind `kaf`, and the pages
+//! shown inside the LMS (My Media and the course's Media Gallery). Those pages run in the
+//! LMS's iframe, where third-party cookies are often blocked, so the session travels in the
+//! page's links as a short-lived KS (`t`), not in a cookie.
+
+mod launch;
+mod pages;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::routing::{get, post};
+use quad_api::Api;
+
+pub fn router(api: Arc<Api>) -> Router {
+    Router::new()
+        .route("/{slug}/lti/my-media", post(launch::my_media))
+        .route("/{slug}/lti/course-gallery", post(launch::course_gallery))
+        .route("/{slug}/lti/pages/my-media", get(pages::my_media))
+        .route(
+            "/{slug}/lti/pages/course/{context}",
+            get(pages::course_gallery),
+        )
+        .with_state(api)
+}

@@ -1,0 +1,232 @@
+//! The pages shown inside the LMS: My Media (the same entries as in every app) and the
+//! course's Media Gallery, for the user of the launch. The session is the KS in `t`.
+
+use std::sync::Arc;
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use quad_api::Api;
+use quad_api::local::Caller;
+use quad_domain::app::{self, AppKind};
+use quad_domain::entitlement::ListScope;
+use quad_domain::my_media::MyMediaQuery;
+use quad_domain::roles::AppRole;
+use quad_domain::{EntitlementContext, Session};
+use quad_store::apps::{self, App};
+use quad_store::entries::{self, EntryFilter};
+use quad_store::partners::{self, Partner};
+use quad_store::{categories, my_media, portal};
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::portal::error::{PortalError, PortalResult};
+use crate::portal::views::{self, EntryCard};
+
+#[derive(Template)]
+#[template(path = "lms_message.html")]
+struct MessagePage<'a> {
+    title: &'a str,
+    text: &'a str,
+}
+
+/// A page that only says something: a refusal, or why there is nothing to show.
+pub fn message_page(title: &str, text: &str) -> String {
+    MessagePage { title, text }
+        .render()
+        .unwrap_or_else(|_| text.to_owned())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PageQuery {
+    /// The session: a KS issued by the launch.
+    #[serde(default)]
+    t: String,
+    #[serde(default)]
+    q: String,
+    page: Option<i64>,
+}
+
+/// The launch's user on an LMS app.
+struct LmsVisit {
+    app: App,
+    partner: Partner,
+    settings: Value,
+    session: Session,
+    role: AppRole,
+}
+
+async fn visit(api: &Api, slug: &str, token: &str) -> PortalResult<LmsVisit> {
+    let caller = Caller {
+        api,
+        ks: token,
+        origin: "manual",
+        base_url: "",
+    };
+    let session = caller.session().await.map_err(|_| {
+        PortalError::Forbidden("This page has expired. Open it again from the LMS.".to_owned())
+    })?;
+    let user = session.user.clone().ok_or(PortalError::NotFound)?;
+    let mut conn = api.store.read().await.map_err(PortalError::store)?;
+    let app = apps::by_slug(&mut conn, slug)
+        .await
+        .map_err(PortalError::store)?
+        .filter(|a| a.kind == AppKind::Kaf.as_str())
+        .ok_or(PortalError::NotFound)?;
+    let partner = partners::get(&mut conn, app.partner_id)
+        .await
+        .map_err(PortalError::store)?
+        .filter(|p| Some(p.id) == session_partner(token))
+        .ok_or(PortalError::NotFound)?;
+    let role = portal::app_role(&mut conn, app.id, user.as_str())
+        .await
+        .map_err(PortalError::store)?
+        .as_deref()
+        .and_then(AppRole::parse)
+        .unwrap_or(AppRole::Anonymous);
+    let stored: Value = serde_json::from_str(&app.settings).unwrap_or(Value::Null);
+    Ok(LmsVisit {
+        settings: app::effective_settings(AppKind::Kaf, &stored),
+        app,
+        partner,
+        session,
+        role,
+    })
+}
+
+fn session_partner(token: &str) -> Option<i64> {
+    quad_api::ks::decode(token).map(|k| k.partner_id())
+}
+
+#[derive(Template)]
+#[template(path = "lms_entries.html")]
+struct EntriesPage {
+    heading: String,
+    app_name: String,
+    user: String,
+    cards: Vec<EntryCard>,
+    total: i64,
+    data_category_id: Option<i64>,
+    empty: &'static str,
+}
+
+fn render(page: EntriesPage) -> PortalResult<Response> {
+    let html = page.render().map_err(|_| PortalError::Internal)?;
+    Ok(Html(html).into_response())
+}
+
+fn refused(error: PortalError) -> Response {
+    let (status, text) = match &error {
+        PortalError::Forbidden(text) => (StatusCode::FORBIDDEN, text.clone()),
+        PortalError::NotFound => (
+            StatusCode::NOT_FOUND,
+            "There is nothing here, or nothing you may see.".to_owned(),
+        ),
+        _ => return error.into_response(),
+    };
+    tracing::warn!(status = status.as_u16(), reason = text, "LMS page refused");
+    (status, Html(message_page("Not available", &text))).into_response()
+}
+
+/// `GET lti/pages/my-media`: the user's My Media, as in every app.
+pub async fn my_media(
+    State(api): State<Arc<Api>>,
+    Path(slug): Path<String>,
+    Query(q): Query<PageQuery>,
+) -> Response {
+    my_media_page(&api, &slug, &q).await.unwrap_or_else(refused)
+}
+
+async fn my_media_page(api: &Api, slug: &str, q: &PageQuery) -> PortalResult<Response> {
+    let v = visit(api, slug, &q.t).await?;
+    if !v.role.has_my_media() {
+        return Err(PortalError::Forbidden(
+            "Your role in this course lets you watch media, not keep your own.".to_owned(),
+        ));
+    }
+    let user = v.session.user.clone().ok_or(PortalError::NotFound)?;
+    let mut query = MyMediaQuery::new(user.clone()).with_keywords(&q.q);
+    query.page = q.page.unwrap_or(1).max(1);
+    query.page_size = 24;
+    let mut conn = api.store.read().await.map_err(PortalError::store)?;
+    let (found, total) = my_media::list(&mut conn, v.partner.id, &query)
+        .await
+        .map_err(PortalError::store)?;
+    let roots = views::roots_of(&mut conn, &v.app, &v.settings).await?;
+    let cards = views::cards(&mut conn, &roots, &format!("/{slug}"), &found).await?;
+    render(EntriesPage {
+        heading: "My Media".to_owned(),
+        app_name: v.app.name,
+        user: user.to_string(),
+        cards,
+        total,
+        data_category_id: None,
+        empty: "You have no media yet.",
+    })
+}
+
+/// `GET lti/pages/course/{context}`: the course's Media Gallery, as entitlement allows.
+pub async fn course_gallery(
+    State(api): State<Arc<Api>>,
+    Path((slug, context)): Path<(String, String)>,
+    Query(q): Query<PageQuery>,
+) -> Response {
+    gallery_page(&api, &slug, &context, &q)
+        .await
+        .unwrap_or_else(refused)
+}
+
+async fn gallery_page(
+    api: &Api,
+    slug: &str,
+    context: &str,
+    q: &PageQuery,
+) -> PortalResult<Response> {
+    let v = visit(api, slug, &q.t).await?;
+    let user = v.session.user.clone().ok_or(PortalError::NotFound)?;
+    let mut conn = api.store.read().await.map_err(PortalError::store)?;
+    let root = categories::get(&mut conn, v.partner.id, v.app.root_category_id)
+        .await
+        .map_err(PortalError::store)?
+        .ok_or(PortalError::NotFound)?;
+    let name = format!("{}>site>channels>{context}", root.full_name);
+    let gallery = categories::get_by_full_name(&mut conn, v.partner.id, &name)
+        .await
+        .map_err(PortalError::store)?
+        .ok_or(PortalError::NotFound)?;
+    let ctx = EntitlementContext::for_session(&v.session, v.partner.entitlement_default);
+    let filter = EntryFilter {
+        categories_ids_match_or: Some(vec![gallery.id]),
+        ..EntryFilter::default()
+    };
+    let (found, total) = entries::list(
+        &mut conn,
+        v.partner.id,
+        &filter,
+        &ListScope::Entitled,
+        &ctx,
+        100,
+        0,
+    )
+    .await
+    .map_err(PortalError::store)?;
+    let roots = views::roots_of(&mut conn, &v.app, &v.settings).await?;
+    let cards = views::cards(&mut conn, &roots, &format!("/{slug}"), &found).await?;
+    let titles = portal::course_titles(&mut conn, &[v.app.id])
+        .await
+        .map_err(PortalError::store)?;
+    let title = titles
+        .into_iter()
+        .find(|(c, _)| c == context)
+        .map_or_else(|| context.to_owned(), |(_, t)| t);
+    render(EntriesPage {
+        heading: format!("Media Gallery of {title}"),
+        app_name: v.app.name,
+        user: user.to_string(),
+        cards,
+        total,
+        data_category_id: Some(gallery.id),
+        empty: "Nothing is published in this course yet.",
+    })
+}
