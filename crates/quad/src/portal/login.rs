@@ -29,6 +29,8 @@ pub struct LoginQuery {
 
 #[derive(Debug, Deserialize)]
 pub struct LoginForm {
+    /// A missing token is a wrong one, so that the CSRF check answers first.
+    #[serde(default)]
     csrf: String,
     user: String,
     password: String,
@@ -38,6 +40,8 @@ pub struct LoginForm {
 
 #[derive(Debug, Deserialize)]
 pub struct CsrfForm {
+    /// A missing token is a wrong one, so that the CSRF check answers first.
+    #[serde(default)]
     csrf: String,
 }
 

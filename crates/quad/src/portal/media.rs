@@ -163,6 +163,8 @@ pub async fn source(visit: Visit, Path((_, id)): Path<(String, String)>) -> Port
 
 #[derive(Debug, Deserialize)]
 pub struct EditForm {
+    /// A missing token is a wrong one, so that the CSRF check answers first.
+    #[serde(default)]
     csrf: String,
     name: String,
     #[serde(default)]
@@ -188,10 +190,10 @@ pub async fn edit(
     }
     let fields = [
         ("entryId", id.as_str()),
-        ("entry:objectType", "KalturaMediaEntry"),
-        ("entry:name", form.name.trim()),
-        ("entry:description", form.description.trim()),
-        ("entry:tags", form.tags.trim()),
+        ("mediaEntry:objectType", "KalturaMediaEntry"),
+        ("mediaEntry:name", form.name.trim()),
+        ("mediaEntry:description", form.description.trim()),
+        ("mediaEntry:tags", form.tags.trim()),
     ];
     visit
         .caller(viewer)
@@ -203,6 +205,8 @@ pub async fn edit(
 
 #[derive(Debug, Deserialize)]
 pub struct CollaboratorsForm {
+    /// A missing token is a wrong one, so that the CSRF check answers first.
+    #[serde(default)]
     csrf: String,
     #[serde(default)]
     editors: String,
@@ -249,10 +253,10 @@ pub async fn collaborators(
     }
     let fields = [
         ("entryId", id.as_str()),
-        ("entry:objectType", "KalturaMediaEntry"),
-        ("entry:entitledUsersEdit", editors.as_str()),
-        ("entry:entitledUsersPublish", publishers.as_str()),
-        ("entry:entitledUsersView", viewers.as_str()),
+        ("mediaEntry:objectType", "KalturaMediaEntry"),
+        ("mediaEntry:entitledUsersEdit", editors.as_str()),
+        ("mediaEntry:entitledUsersPublish", publishers.as_str()),
+        ("mediaEntry:entitledUsersView", viewers.as_str()),
     ];
     caller
         .call("media", "update", &fields, &[])
@@ -302,6 +306,8 @@ pub async fn publish(
 
 #[derive(Debug, Deserialize)]
 pub struct UnpublishForm {
+    /// A missing token is a wrong one, so that the CSRF check answers first.
+    #[serde(default)]
     csrf: String,
 }
 
