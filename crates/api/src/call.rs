@@ -238,21 +238,7 @@ pub async fn establish(
             .await
             .map_err(internal)?
             .ok_or_else(invalid)?;
-    let fields = unverified
-        .verify(&partner.admin_secret)
-        .or_else(|| {
-            unverified
-                .verify(&partner.secret)
-                .filter(|f| f.session_type == 0)
-        })
-        .ok_or_else(invalid)?;
-    if fields.expiry <= now {
-        return Err(ApiError::invalid_ks(&raw, -5, "EXPIRED"));
-    }
-    // Checked after the signature, so that only a genuine KS learns it was ended.
-    if revoked {
-        return Err(ApiError::invalid_ks(&raw, -6, "LOGOUT"));
-    }
+    let fields = verify(&raw, &partner, revoked, now)?;
     let other_partner = partner_param.is_some_and(|p| p != partner.id);
     let privileges = Privileges::parse(&fields.privileges);
     if let Some(limit) = privileges.value("actionslimit") {
@@ -278,6 +264,33 @@ pub async fn establish(
             other_partner,
         }),
     ))
+}
+
+/// Checks a KS of a known partner: signed with its admin secret (or, for a user session,
+/// its user secret), unexpired, and not ended (`revoked`, which the caller looked up by the
+/// KS's hash). Use limits (`actionslimit`) are the caller's to count.
+pub fn verify(raw: &str, partner: &Partner, revoked: bool, now: i64) -> ApiResult<KsFields> {
+    let invalid = || ApiError::invalid_ks(raw, -1, "INVALID_STR");
+    let unverified = ks::decode(raw).ok_or_else(invalid)?;
+    if unverified.partner_id() != partner.id {
+        return Err(invalid());
+    }
+    let fields = unverified
+        .verify(&partner.admin_secret)
+        .or_else(|| {
+            unverified
+                .verify(&partner.secret)
+                .filter(|f| f.session_type == 0)
+        })
+        .ok_or_else(invalid)?;
+    if fields.expiry <= now {
+        return Err(ApiError::invalid_ks(raw, -5, "EXPIRED"));
+    }
+    // Checked after the signature, so that only a genuine KS learns it was ended.
+    if revoked {
+        return Err(ApiError::invalid_ks(raw, -6, "LOGOUT"));
+    }
+    Ok(fields)
 }
 
 /// Maps a store fault to the opaque internal error, logging its cause once here.

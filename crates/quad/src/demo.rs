@@ -4,8 +4,10 @@
 //! a planted identity mismatch for the report to find.
 
 use quad_domain::app::AppKind;
+use quad_domain::membership::{MemberStatus, PermissionLevel, UpdateMethod};
 use quad_store::categories::{self, Category};
 use quad_store::entries::{self, Entry};
+use quad_store::members::{self, Member};
 use quad_store::partners::{self, Partner};
 use quad_store::users::{self, User};
 use quad_store::{Conn, Store, identity, portal, publications, random_token};
@@ -182,6 +184,18 @@ pub async fn seed(store: &Store, public_url: &str) -> Result<Value, String> {
     let mut showcase = child(&mut tx, p, "portal>site>galleries", "Student showcase").await?;
     showcase.moderation = true;
     categories::update(&mut tx, &showcase).await.map_err(db)?;
+    // The lecturer moderates the showcase, so that the moderation page has someone to serve.
+    let manager = Member {
+        category_id: showcase.id,
+        user_id: "lecturer".to_owned(),
+        partner_id: p,
+        permission_level: PermissionLevel::Manager.code(),
+        permission_names: PermissionLevel::Manager.permission_names().join(","),
+        status: MemberStatus::Active as i64,
+        update_method: UpdateMethod::Manual as i64,
+        ..Member::default()
+    };
+    members::put(&mut tx, &manager).await.map_err(db)?;
     child(&mut tx, p, "campus>site>galleries", "Campus news").await?;
     let course = child(&mut tx, p, "canvas>site>channels", "BIO-101").await?;
     let mut in_context = child(&mut tx, p, "canvas>site>channels>BIO-101", "InContext").await?;

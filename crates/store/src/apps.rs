@@ -96,3 +96,20 @@ pub async fn set_settings(conn: &mut Conn, id: i64, settings: &str) -> Result<()
         .await?;
     Ok(())
 }
+
+/// An app with the privacy contexts of its root category: what every page of the app
+/// needs before anything else, in one query.
+pub async fn by_slug_with_root(conn: &mut Conn, slug: &str) -> Result<Option<(App, String)>> {
+    let sql = format!(
+        "SELECT {COLUMNS}, COALESCE((SELECT c.privacy_contexts FROM category c \
+         WHERE c.id = app.root_category_id), '') AS root_contexts FROM app WHERE slug = $1"
+    );
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(slug)
+        .fetch_optional(conn)
+        .await?;
+    match row {
+        Some(row) => Ok(Some((from_row(&row)?, row.try_get("root_contexts")?))),
+        None => Ok(None),
+    }
+}

@@ -18,10 +18,10 @@ use quad_api::ks::{self, KsFields};
 use quad_api::local::Caller;
 use quad_domain::app::{self, AppKind};
 use quad_domain::roles::AppRole;
-use quad_domain::{Session, SessionType, UserId};
+use quad_domain::{Privileges, Session, SessionType, UserId};
 use quad_store::apps::App;
 use quad_store::partners::{self, Partner};
-use quad_store::{categories, portal, random_token};
+use quad_store::{portal, random_token};
 use serde_json::Value;
 
 use super::error::{PortalError, PortalResult};
@@ -59,6 +59,18 @@ pub struct Visit {
     pub here: String,
 }
 
+/// The user session a cookie's KS stands for, when it is genuine, unexpired, not ended, a
+/// user session of this partner, and without use limits (which the portal never issues).
+fn user_session(raw: &str, partner: &Partner, revoked: bool) -> Option<Session> {
+    let fields = quad_api::call::verify(raw, partner, revoked, quad_store::now()).ok()?;
+    let privileges = Privileges::parse(&fields.privileges);
+    if fields.session_type != SessionType::User.code() || privileges.has("actionslimit") {
+        return None;
+    }
+    let user = quad_domain::session::session_user(&fields.user_id)?;
+    Some(Session::new(SessionType::User, Some(user), privileges))
+}
+
 fn cookie<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
     headers
         .get_all(COOKIE)
@@ -82,22 +94,37 @@ impl FromRequestParts<Arc<Api>> for Visit {
             .next()
             .unwrap_or_default()
             .to_owned();
+        // The app, its partner, whether the session's KS was ended, and the viewer's role:
+        // three queries on one connection, since every page needs them first.
+        let session_cookie = cookie(&parts.headers, SESSION_COOKIE).map(str::to_owned);
+        let hash = session_cookie
+            .as_deref()
+            .map(ks::ks_hash)
+            .unwrap_or_default();
         let mut conn = api.store.read().await.map_err(PortalError::store)?;
-        let app = quad_store::apps::by_slug(&mut conn, &slug)
+        let (app, root_contexts) = quad_store::apps::by_slug_with_root(&mut conn, &slug)
             .await
             .map_err(PortalError::store)?
-            .filter(|a| a.kind == AppKind::Portal.as_str())
+            .filter(|(a, _)| a.kind == AppKind::Portal.as_str())
             .ok_or(PortalError::NotFound)?;
-        let partner = partners::get(&mut conn, app.partner_id)
+        let (partner, revoked) = partners::get_with_revocation(&mut conn, app.partner_id, &hash)
             .await
             .map_err(PortalError::store)?
             .ok_or(PortalError::NotFound)?;
-        let root = categories::get(&mut conn, partner.id, app.root_category_id)
-            .await
-            .map_err(PortalError::store)?;
+        let session = session_cookie
+            .as_deref()
+            .and_then(|raw| user_session(raw, &partner, revoked));
+        let given_role = match session.as_ref().and_then(|s| s.user.as_ref()) {
+            Some(user) => portal::app_role(&mut conn, app.id, user.as_str())
+                .await
+                .map_err(PortalError::store)?,
+            None => None,
+        };
         drop(conn);
-        let privacy_context = root
-            .and_then(|r| r.privacy_contexts.split(',').next().map(str::to_owned))
+        let privacy_context = root_contexts
+            .split(',')
+            .next()
+            .map(str::to_owned)
             .filter(|c| !c.is_empty());
         let stored: Value = serde_json::from_str(&app.settings).unwrap_or(Value::Null);
         let settings = app::effective_settings(AppKind::Portal, &stored);
@@ -129,8 +156,21 @@ impl FromRequestParts<Arc<Api>> for Visit {
                 .path_and_query()
                 .map_or_else(String::new, |p| p.as_str().to_owned()),
         };
-        if let Some(raw) = cookie(&parts.headers, SESSION_COOKIE) {
-            visit.viewer = visit.viewer_from(raw).await?;
+        if let (Some(raw), Some(session)) = (session_cookie, session) {
+            let default = visit.setting_text("roles", "defaultRole");
+            let role = given_role
+                .as_deref()
+                .and_then(AppRole::parse)
+                .or_else(|| AppRole::parse(default))
+                .unwrap_or(AppRole::PrivateOnly);
+            if let Some(user) = session.user.clone() {
+                visit.viewer = Some(Viewer {
+                    user,
+                    ks: raw,
+                    role,
+                    session,
+                });
+            }
         }
         Ok(visit)
     }
@@ -152,44 +192,6 @@ impl Visit {
 
     pub fn setting_text(&self, module: &str, name: &str) -> &str {
         self.setting(module, name).as_str().unwrap_or_default()
-    }
-
-    /// A session cookie's user, when its KS is genuine, unexpired and not ended, and it was
-    /// issued for this partner. Anything else counts as logged out.
-    async fn viewer_from(&self, raw: &str) -> PortalResult<Option<Viewer>> {
-        let caller = Caller {
-            api: &self.api,
-            ks: raw,
-            origin: "manual",
-            base_url: "",
-        };
-        let Ok(session) = caller.session().await else {
-            return Ok(None);
-        };
-        let Some(user) = session.user.clone() else {
-            return Ok(None);
-        };
-        let role = self.role_of(&user).await?;
-        Ok(Some(Viewer {
-            user,
-            ks: raw.to_owned(),
-            role,
-            session,
-        }))
-    }
-
-    /// The user's applicative role here: the one an admin gave them, or the app's default.
-    pub async fn role_of(&self, user: &UserId) -> PortalResult<AppRole> {
-        let mut conn = self.api.store.read().await.map_err(PortalError::store)?;
-        let given = portal::app_role(&mut conn, self.app.id, user.as_str())
-            .await
-            .map_err(PortalError::store)?;
-        let default = self.setting_text("roles", "defaultRole");
-        Ok(given
-            .as_deref()
-            .and_then(AppRole::parse)
-            .or_else(|| AppRole::parse(default))
-            .unwrap_or(AppRole::PrivateOnly))
     }
 
     /// The logged-in viewer, or a redirect to the login page that comes back here.
