@@ -5,9 +5,11 @@ use askama::Template;
 use axum::Form;
 use axum::extract::Path;
 use axum::response::Response;
-use quad_domain::category::ContributionPolicy;
+use std::collections::HashMap;
+
+use quad_domain::category::{AppearInList, ContributionPolicy};
 use quad_domain::channel::{self, ChannelType};
-use quad_domain::entitlement::ListScope;
+use quad_domain::entitlement::{self, CategoryAccess, ListScope};
 use quad_domain::membership::{MemberStatus, Membership, PermissionLevel, UpdateMethod};
 use quad_domain::publishing::{CategoryPolicy, PublicationStatus};
 use quad_domain::{EntitlementContext, UserId};
@@ -54,51 +56,83 @@ pub fn policy(c: &Category) -> CategoryPolicy {
     }
 }
 
-/// The user's active level on a category, from the members it uses.
-pub async fn level_of(
-    conn: &mut Conn,
-    c: &Category,
-    user: &UserId,
-) -> PortalResult<Option<PermissionLevel>> {
-    let row = members::get(conn, c.inherited_parent_id, user.as_str())
-        .await
-        .map_err(PortalError::store)?;
-    Ok(Membership::active_level(row.and_then(|m| {
-        Some(Membership {
-            level: PermissionLevel::from_code(m.permission_level)?,
-            status: MemberStatus::from_code(m.status)?,
-        })
-    })))
+/// One user's memberships, to decide on many categories at once.
+pub struct Memberships(HashMap<i64, Membership>);
+
+impl Memberships {
+    pub async fn of(conn: &mut Conn, partner_id: i64, user: &UserId) -> PortalResult<Memberships> {
+        let rows = members::of_user(conn, partner_id, user.as_str())
+            .await
+            .map_err(PortalError::store)?;
+        Ok(Memberships(
+            rows.into_iter()
+                .filter_map(|(category, level, status)| {
+                    let membership = Membership {
+                        level: PermissionLevel::from_code(level)?,
+                        status: MemberStatus::from_code(status)?,
+                    };
+                    (membership.status != MemberStatus::Deleted).then_some((category, membership))
+                })
+                .collect(),
+        ))
+    }
+
+    /// The active level on a category, from the members it uses.
+    pub fn level(&self, c: &Category) -> Option<PermissionLevel> {
+        Membership::active_level(self.0.get(&c.inherited_parent_id).copied())
+    }
+
+    /// Whether the domain's entitlement rule lets the user see the category.
+    fn may_see(&self, ctx: &EntitlementContext, c: &Category) -> bool {
+        let contexts: Vec<String> = c
+            .privacy_contexts
+            .split(',')
+            .filter(|x| !x.is_empty())
+            .map(str::to_owned)
+            .collect();
+        let access = CategoryAccess {
+            contexts: &contexts,
+            appear_in_list: AppearInList::from_code(c.appear_in_list)
+                .unwrap_or(AppearInList::CategoryMembersOnly),
+            viewer_is_member: self.0.contains_key(&c.inherited_parent_id),
+        };
+        entitlement::may_see_category(ctx, &access)
+    }
 }
 
 fn context(visit: &Visit, viewer: &Viewer) -> EntitlementContext {
     EntitlementContext::for_session(&viewer.session, visit.partner.entitlement_default)
 }
 
-async fn root_name(visit: &Visit, conn: &mut Conn) -> PortalResult<String> {
-    categories::get(conn, visit.partner.id, visit.app.root_category_id)
+/// `<root>>site>{name}`, the container of this portal's galleries or channels.
+async fn container(visit: &Visit, conn: &mut Conn, name: &str) -> PortalResult<Category> {
+    let root = categories::get(conn, visit.partner.id, visit.app.root_category_id)
         .await
         .map_err(PortalError::store)?
-        .map(|c| c.full_name)
+        .ok_or(PortalError::NotFound)?;
+    let full_name = format!("{}>site>{name}", root.full_name);
+    categories::get_by_full_name(conn, visit.partner.id, &full_name)
+        .await
+        .map_err(PortalError::store)?
         .ok_or(PortalError::NotFound)
 }
 
-/// The visible categories below `<root>>site>{section}>`.
+/// The categories below `<root>>site>{name}` that the viewer may see.
 async fn section(
     visit: &Visit,
     conn: &mut Conn,
     ctx: &EntitlementContext,
+    memberships: &Memberships,
     name: &str,
 ) -> PortalResult<Vec<Category>> {
-    let filter = CategoryFilter {
-        full_name_starts_with: Some(format!("{}>site>{name}>", root_name(visit, conn).await?)),
-        order_by: Some(("name".to_owned(), false)),
-        ..CategoryFilter::default()
-    };
-    let (found, _) = categories::list(conn, visit.partner.id, &filter, ctx, 500, 0)
+    let container = container(visit, conn, name).await?;
+    let below = categories::below(conn, &container)
         .await
         .map_err(PortalError::store)?;
-    Ok(found)
+    Ok(below
+        .into_iter()
+        .filter(|c| memberships.may_see(ctx, c))
+        .collect())
 }
 
 /// The galleries and channels of this portal that a publish form may offer.
@@ -106,9 +140,10 @@ pub async fn publishing_places(
     visit: &Visit,
     conn: &mut Conn,
     ctx: &EntitlementContext,
+    memberships: &Memberships,
 ) -> PortalResult<Vec<(Place, Category)>> {
-    let mut all = section(visit, conn, ctx, "galleries").await?;
-    all.extend(section(visit, conn, ctx, "channels").await?);
+    let mut all = section(visit, conn, ctx, memberships, "galleries").await?;
+    all.extend(section(visit, conn, ctx, memberships, "channels").await?);
     Ok(all.into_iter().map(|c| (Place::of(&c), c)).collect())
 }
 
@@ -126,7 +161,8 @@ async fn places_page(visit: Visit, name: &'static str) -> PortalResult<Response>
     let viewer = visit.viewer()?;
     let ctx = context(&visit, viewer);
     let mut conn = visit.api.store.read().await.map_err(PortalError::store)?;
-    let found = section(&visit, &mut conn, &ctx, name).await?;
+    let memberships = Memberships::of(&mut conn, visit.partner.id, &viewer.user).await?;
+    let found = section(&visit, &mut conn, &ctx, &memberships, name).await?;
     drop(conn);
     let is_channels = name == "channels";
     let page = PlacesPage {
@@ -179,11 +215,7 @@ pub async fn create_channel(visit: Visit, Form(form): Form<ChannelForm>) -> Port
     let fields = kind.fields();
 
     let mut tx = visit.api.store.write().await.map_err(PortalError::store)?;
-    let parent_name = format!("{}>site>channels", root_name(&visit, &mut tx).await?);
-    let parent = categories::get_by_full_name(&mut tx, visit.partner.id, &parent_name)
-        .await
-        .map_err(PortalError::store)?
-        .ok_or(PortalError::NotFound)?;
+    let parent = container(&visit, &mut tx, "channels").await?;
     let mut created = crate::apps::create_category(
         &mut tx,
         visit.partner.id,
@@ -301,6 +333,7 @@ pub async fn moderation(visit: Visit) -> PortalResult<Response> {
     let (waiting, _) = publications::list(&mut conn, visit.partner.id, &filter, &[], 500, 0)
         .await
         .map_err(PortalError::store)?;
+    let memberships = Memberships::of(&mut conn, visit.partner.id, &viewer.user).await?;
     let mut pending = Vec::new();
     for p in waiting {
         let Some(category) = categories::get(&mut conn, visit.partner.id, p.category_id)
@@ -309,8 +342,10 @@ pub async fn moderation(visit: Visit) -> PortalResult<Response> {
         else {
             continue;
         };
-        let level = level_of(&mut conn, &category, &viewer.user).await?;
-        if !level.is_some_and(PermissionLevel::may_moderate) {
+        if !memberships
+            .level(&category)
+            .is_some_and(PermissionLevel::may_moderate)
+        {
             continue;
         }
         let entry = entries::get(&mut conn, visit.partner.id, &p.entry_id)

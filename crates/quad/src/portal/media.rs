@@ -120,7 +120,8 @@ async fn publish_targets(
     people: &EntryPeople,
 ) -> PortalResult<Vec<Place>> {
     let ctx = EntitlementContext::for_session(&viewer.session, visit.partner.entitlement_default);
-    let candidates = places::publishing_places(visit, conn, &ctx).await?;
+    let memberships = places::Memberships::of(conn, visit.partner.id, &viewer.user).await?;
+    let candidates = places::publishing_places(visit, conn, &ctx, &memberships).await?;
     let live = publications::of_entry(conn, &entry.id)
         .await
         .map_err(PortalError::store)?;
@@ -137,7 +138,7 @@ async fn publish_targets(
             enforced: ctx.enforced,
             people,
             category: places::policy(&category),
-            level: places::level_of(conn, &category, &viewer.user).await?,
+            level: memberships.level(&category),
         };
         if publishing::publish(&request).is_ok() {
             targets.push(place);
