@@ -1833,6 +1833,58 @@ async fn the_owner_edits_an_entrys_name_description_and_tags() {
 }
 
 #[tokio::test]
+async fn the_owner_deletes_an_entry_and_it_leaves_my_media() {
+    on_each_backend("portal_delete_owner", |db| async move {
+        // Arrange
+        let demo = Demo::new(&db).await;
+        let cell = demo.entry_id(CELL).await;
+        let mut lecturer = demo.logged_in("lecturer").await;
+        lecturer.get(&format!("/portal/media/{cell}")).await;
+
+        // Act
+        let reply = lecturer
+            .submit(&format!("/portal/media/{cell}/delete"), &[])
+            .await;
+
+        // Assert
+        assert_redirect(&reply, "/portal/my-media");
+        let page = lecturer.get("/portal/my-media").await.text();
+        assert!(
+            !page.contains(&format!("data-entry-id=\"{cell}\"")),
+            "{page}"
+        );
+        let gone = lecturer.get(&format!("/portal/media/{cell}")).await;
+        assert_eq!(gone.status, StatusCode::NOT_FOUND);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn someone_who_may_not_edit_an_entry_cannot_delete_it() {
+    on_each_backend("portal_delete_refused", |db| async move {
+        // Arrange: the student sees the published cell lecture but does not own it.
+        let demo = Demo::new(&db).await;
+        let cell = demo.entry_id(CELL).await;
+        let mut student = demo.logged_in("student").await;
+        student.get(&format!("/portal/media/{cell}")).await;
+
+        // Act
+        let reply = student
+            .submit(&format!("/portal/media/{cell}/delete"), &[])
+            .await;
+
+        // Assert
+        assert_eq!(reply.status, StatusCode::FORBIDDEN, "{}", reply.text());
+        assert_eq!(
+            demo.entry(&cell).await.name,
+            CELL,
+            "the entry is still there"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn an_edit_needs_a_name_and_the_csrf_token() {
     on_each_backend("portal_edit_checks", |db| async move {
         // Arrange

@@ -97,19 +97,54 @@ pub async fn set_settings(conn: &mut Conn, id: i64, settings: &str) -> Result<()
     Ok(())
 }
 
-/// An app with the privacy contexts of its root category: what every page of the app
-/// needs before anything else, in one query.
-pub async fn by_slug_with_root(conn: &mut Conn, slug: &str) -> Result<Option<(App, String)>> {
+/// What every page of an app needs before anything else, in one query: the app, the
+/// privacy contexts of its root category, its partner, and whether a KS (by its hash) was
+/// ended.
+pub struct AppVisit {
+    pub app: App,
+    pub root_contexts: String,
+    pub partner: crate::partners::Partner,
+    pub revoked: bool,
+}
+
+pub async fn visit(conn: &mut Conn, slug: &str, ks_hash: &str) -> Result<Option<AppVisit>> {
+    let app_columns = COLUMNS
+        .split(',')
+        .map(|c| format!("app.{}", c.trim()))
+        .collect::<Vec<_>>()
+        .join(", ");
     let sql = format!(
-        "SELECT {COLUMNS}, COALESCE((SELECT c.privacy_contexts FROM category c \
-         WHERE c.id = app.root_category_id), '') AS root_contexts FROM app WHERE slug = $1"
+        "SELECT {app_columns}, COALESCE((SELECT c.privacy_contexts FROM category c \
+         WHERE c.id = app.root_category_id), '') AS root_contexts, \
+         p.name AS p_name, p.admin_secret AS p_admin_secret, p.secret AS p_secret, \
+         p.entitlement_default AS p_entitlement_default, p.ks_version AS p_ks_version, \
+         p.ks_max_expiry AS p_ks_max_expiry, p.categories_per_entry AS p_categories_per_entry, \
+         (SELECT COUNT(*) FROM revoked_session r WHERE r.ks_hash = $2) AS revoked \
+         FROM app JOIN partner p ON p.id = app.partner_id WHERE app.slug = $1"
     );
     let row = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(slug)
+        .bind(ks_hash)
         .fetch_optional(conn)
         .await?;
-    match row {
-        Some(row) => Ok(Some((from_row(&row)?, row.try_get("root_contexts")?))),
-        None => Ok(None),
-    }
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let app = from_row(&row)?;
+    let partner = crate::partners::Partner {
+        id: app.partner_id,
+        name: row.try_get("p_name")?,
+        admin_secret: row.try_get("p_admin_secret")?,
+        secret: row.try_get("p_secret")?,
+        entitlement_default: row.try_get::<i64, _>("p_entitlement_default")? != 0,
+        ks_version: row.try_get("p_ks_version")?,
+        ks_max_expiry: row.try_get("p_ks_max_expiry")?,
+        categories_per_entry: row.try_get("p_categories_per_entry")?,
+    };
+    Ok(Some(AppVisit {
+        root_contexts: row.try_get("root_contexts")?,
+        revoked: row.try_get::<i64, _>("revoked")? > 0,
+        app,
+        partner,
+    }))
 }

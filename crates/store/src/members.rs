@@ -241,7 +241,11 @@ pub async fn list(
 
 /// Every membership of one user in a partner's live categories, as (category, level,
 /// status): what deciding on many categories for one user needs, in one query.
-pub async fn of_user(conn: &mut Conn, partner_id: i64, user_id: &str) -> Result<Vec<(i64, i64, i64)>> {
+pub async fn of_user(
+    conn: &mut Conn,
+    partner_id: i64,
+    user_id: &str,
+) -> Result<Vec<(i64, i64, i64)>> {
     let rows = sqlx::query(
         "SELECT cu.category_id, cu.permission_level, cu.status FROM category_user cu \
          WHERE cu.partner_id = $1 AND cu.user_id = $2",

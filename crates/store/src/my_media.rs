@@ -73,7 +73,7 @@ pub async fn list(conn: &mut Conn, partner_id: i64, q: &MyMediaQuery) -> Result<
         .fetch_one(&mut *conn)
         .await?
         .try_get(0)?;
-    let mut sql = query_sql("SELECT e.id", partner_id, q);
+    let mut sql = query_sql(&format!("SELECT {}", entries::COLUMNS), partner_id, q);
     let order = match q.sort {
         Sort::Newest => "e.created_at DESC, e.id DESC",
         Sort::Oldest => "e.created_at ASC, e.id ASC",
@@ -83,15 +83,13 @@ pub async fn list(conn: &mut Conn, partner_id: i64, q: &MyMediaQuery) -> Result<
     sql.push(&format!(" ORDER BY {order} LIMIT "))
         .bind(q.page_size.clamp(1, 500));
     sql.push(" OFFSET ").bind(q.offset());
-    let ids: Vec<String> = sql
+    let found = sql
         .query()
         .fetch_all(&mut *conn)
         .await?
         .iter()
-        .map(|r| r.try_get::<String, _>(0))
-        .collect::<std::result::Result<_, _>>()?;
-    let mut found = entries::get_many(conn, partner_id, &ids).await?;
-    found.sort_by_key(|e| ids.iter().position(|id| *id == e.id));
+        .map(entries::from_row)
+        .collect::<Result<Vec<_>>>()?;
     Ok((found, total))
 }
 

@@ -305,6 +305,7 @@ pub async fn publish(
     Ok(back_to(&visit, &id))
 }
 
+/// A form that carries nothing but its CSRF token.
 #[derive(Debug, Deserialize)]
 pub struct UnpublishForm {
     /// A missing token is a wrong one, so that the CSRF check answers first.
@@ -339,4 +340,20 @@ pub async fn unpublish(
         .await
         .map_err(PortalError::api)?;
     Ok(back_to(&visit, &id))
+}
+
+/// `POST media/{id}/delete`: deletes the entry, for whoever may edit it.
+pub async fn delete(
+    visit: Visit,
+    Path((_, id)): Path<(String, String)>,
+    Form(form): Form<UnpublishForm>,
+) -> PortalResult<Response> {
+    visit.check_csrf(&form.csrf)?;
+    let viewer = visit.viewer()?;
+    visit
+        .caller(viewer)
+        .call("media", "delete", &[("entryId", id.as_str())], &[])
+        .await
+        .map_err(PortalError::api)?;
+    Ok(redirect(&visit.path("my-media")))
 }

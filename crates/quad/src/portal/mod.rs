@@ -44,6 +44,7 @@ pub fn router(api: Arc<Api>) -> Router {
         )
         .route("/{slug}/media/{id}/publish", post(media::publish))
         .route("/{slug}/media/{id}/unpublish", post(media::unpublish))
+        .route("/{slug}/media/{id}/delete", post(media::delete))
         .route("/{slug}/galleries", get(categories::galleries))
         .route(
             "/{slug}/channels",

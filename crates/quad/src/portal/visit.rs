@@ -20,7 +20,7 @@ use quad_domain::app::{self, AppKind};
 use quad_domain::roles::AppRole;
 use quad_domain::{Privileges, Session, SessionType, UserId};
 use quad_store::apps::App;
-use quad_store::partners::{self, Partner};
+use quad_store::partners::Partner;
 use quad_store::{portal, random_token};
 use serde_json::Value;
 
@@ -95,22 +95,20 @@ impl FromRequestParts<Arc<Api>> for Visit {
             .unwrap_or_default()
             .to_owned();
         // The app, its partner, whether the session's KS was ended, and the viewer's role:
-        // three queries on one connection, since every page needs them first.
+        // two queries on one connection, since every page needs them first.
         let session_cookie = cookie(&parts.headers, SESSION_COOKIE).map(str::to_owned);
         let hash = session_cookie
             .as_deref()
             .map(ks::ks_hash)
             .unwrap_or_default();
         let mut conn = api.store.read().await.map_err(PortalError::store)?;
-        let (app, root_contexts) = quad_store::apps::by_slug_with_root(&mut conn, &slug)
+        let found = quad_store::apps::visit(&mut conn, &slug, &hash)
             .await
             .map_err(PortalError::store)?
-            .filter(|(a, _)| a.kind == AppKind::Portal.as_str())
+            .filter(|v| v.app.kind == AppKind::Portal.as_str())
             .ok_or(PortalError::NotFound)?;
-        let (partner, revoked) = partners::get_with_revocation(&mut conn, app.partner_id, &hash)
-            .await
-            .map_err(PortalError::store)?
-            .ok_or(PortalError::NotFound)?;
+        let (app, root_contexts, partner, revoked) =
+            (found.app, found.root_contexts, found.partner, found.revoked);
         let session = session_cookie
             .as_deref()
             .and_then(|raw| user_session(raw, &partner, revoked));
