@@ -55,14 +55,14 @@ pub struct Entry {
     pub updated_at: i64,
 }
 
-pub(crate) const COLUMNS: &str = "e.id, e.partner_id, e.name, e.description, e.tags, e.admin_tags, \
+const COLUMNS: &str = "e.id, e.partner_id, e.name, e.description, e.tags, e.admin_tags, \
     e.owner_id, e.creator_id, e.status, e.media_type, e.entry_type, e.reference_id, \
     e.partner_data, e.partner_sort_value, e.duration_ms, e.width, e.height, e.size_bytes, \
     e.plays, e.views, e.last_played_at, e.start_date, e.end_date, e.display_in_search, \
     e.template_entry_id, e.source_key, e.source_type, e.source_file_name, e.credit_user_name, \
     e.credit_url, e.conversion_profile_id, e.version, e.created_at, e.updated_at";
 
-pub(crate) fn from_row(row: &AnyRow) -> Result<Entry> {
+fn from_row(row: &AnyRow) -> Result<Entry> {
     Ok(Entry {
         id: row.try_get("id")?,
         partner_id: row.try_get("partner_id")?,
