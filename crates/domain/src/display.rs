@@ -2,6 +2,10 @@
 //! and, when the app shows external publishing, those in the other apps it names, each line
 //! saying who added it and why.
 
+use crate::entry::EntryPeople;
+use crate::roles::AppRole;
+use crate::user::UserId;
+
 /// One publication, as the store knows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PublicationFact {
@@ -52,6 +56,12 @@ pub struct PublishedLine {
 pub struct PublishedGroup {
     pub app_name: String,
     pub lines: Vec<PublishedLine>,
+}
+
+/// Whether a viewer is shown an entry's "Published in": the people whose My Media holds it
+/// (owner and collaborators) and the app's administrators.
+pub fn shows_published_in(viewer: &UserId, people: &EntryPeople, role: AppRole) -> bool {
+    people.is_involved(viewer) || role.is_admin()
 }
 
 /// Why a publication exists, in words.
@@ -188,5 +198,32 @@ mod tests {
             groups[1].lines[0].why,
             "added by stu when a student watched it in BIO-101"
         );
+    }
+
+    #[test]
+    fn published_in_is_shown_to_owner_collaborators_and_admins_only() {
+        let id = |u: &str| UserId::parse(u).expect("valid");
+        let people = EntryPeople {
+            owner: Some(id("ann")),
+            editors: vec![],
+            publishers: vec![],
+            viewers: vec![id("cal")],
+        };
+        assert!(shows_published_in(
+            &id("ann"),
+            &people,
+            AppRole::PrivateOnly
+        ));
+        assert!(shows_published_in(
+            &id("cal"),
+            &people,
+            AppRole::PrivateOnly
+        ));
+        assert!(shows_published_in(&id("dee"), &people, AppRole::Admin));
+        assert!(!shows_published_in(
+            &id("dee"),
+            &people,
+            AppRole::PrivateOnly
+        ));
     }
 }

@@ -7,6 +7,8 @@ use base64::engine::general_purpose::STANDARD;
 use hmac::{Hmac, KeyInit, Mac};
 use sha1::Sha1;
 
+use crate::channel::ChannelFields;
+
 /// How far a launch's timestamp may be from the server's clock, either way.
 pub const TIMESTAMP_WINDOW_SECONDS: i64 = 300;
 
@@ -138,6 +140,16 @@ pub fn verify_signature(
         return Err(LaunchRefusal::Missing("oauth_nonce"));
     }
     Ok(())
+}
+
+/// What a course's Media Gallery and its `InContext` category are: for the course's people
+/// only, listed to them only, and taking media from members who may contribute.
+pub fn course_category_fields() -> ChannelFields {
+    ChannelFields {
+        privacy: 3,
+        appear_in_list: 3,
+        contribution_policy: 2,
+    }
 }
 
 /// The course a launch comes from.

@@ -119,6 +119,17 @@ pub fn moderate(
     Ok(())
 }
 
+/// The categories that making an entry private in an app removes it from: those under the
+/// app's root, or, with `crossApplicationUnpublishing`, every one. Each publication is
+/// given by the ids of its category's path, the category's own id last.
+pub fn unpublish_targets(placed: &[Vec<i64>], app_root: i64, every_app: bool) -> Vec<i64> {
+    placed
+        .iter()
+        .filter(|path| every_app || path.contains(&app_root))
+        .filter_map(|path| path.last().copied())
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -241,5 +252,13 @@ mod tests {
         assert_eq!(unpublish(&manager), Ok(()));
         let stranger = request(&s, &p, false, ContributionPolicy::All, None);
         assert_eq!(unpublish(&stranger), Err(PublishRefusal::MayNotRemove));
+    }
+
+    #[test]
+    fn making_private_removes_only_this_apps_publications_unless_every_app_is_asked() {
+        let placed = vec![vec![1, 2, 5], vec![10, 11, 12], vec![1, 3]];
+        assert_eq!(unpublish_targets(&placed, 1, false), vec![5, 3]);
+        assert_eq!(unpublish_targets(&placed, 1, true), vec![5, 12, 3]);
+        assert_eq!(unpublish_targets(&placed, 99, false), Vec::<i64>::new());
     }
 }

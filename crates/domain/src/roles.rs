@@ -96,7 +96,8 @@ pub fn rows_from_setting(value: &serde_json::Value) -> Vec<RoleRow> {
 }
 
 /// The short name of an LIS role, whatever vocabulary the LMS uses:
-/// `urn:lti:role:ims/lis/Instructor`, `http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor`
+/// `urn:lti:role:ims/lis/Instructor`,
+/// `http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor`
 /// and `Instructor` are all `Instructor`; `…membership/Instructor#TeachingAssistant` and
 /// `urn:lti:role:ims/lis/TeachingAssistant` are `TeachingAssistant`.
 pub fn short_role(role: &str) -> &str {

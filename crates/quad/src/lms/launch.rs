@@ -93,7 +93,8 @@ async fn launch(
             refusal_page(
                 StatusCode::UNAUTHORIZED,
                 &format!(
-                    "The launch from the LMS was refused: {reason}. Ask the LMS administrator to check the tool's key, secret and launch settings."
+                    "The launch from the LMS was refused: {reason}. Ask the LMS administrator \
+                     to check the tool's key, secret and launch settings."
                 ),
             )
         }
@@ -256,16 +257,18 @@ async fn course_gallery_of(
                 crate::apps::create_category(conn, app.partner_id, Some(&channels), context, "")
                     .await
                     .map_err(|_| Failure::Refused(LaunchRefusal::Missing("a usable context_id")))?;
-            // Members only: a course gallery is for the course's people.
-            gallery.privacy = 3;
-            gallery.contribution_policy = 2;
+            let fields = lti::course_category_fields();
+            gallery.privacy = fields.privacy;
+            gallery.appear_in_list = fields.appear_in_list;
+            gallery.contribution_policy = fields.contribution_policy;
             categories::update(conn, &gallery).await?;
             let mut in_context =
                 crate::apps::create_category(conn, app.partner_id, Some(&gallery), "InContext", "")
                     .await
                     .map_err(Failure::Fault)?;
-            in_context.privacy = 3;
-            in_context.contribution_policy = 2;
+            in_context.privacy = fields.privacy;
+            in_context.appear_in_list = fields.appear_in_list;
+            in_context.contribution_policy = fields.contribution_policy;
             in_context.inheritance_type = 1;
             in_context.inherited_parent_id = gallery.id;
             categories::update(conn, &in_context).await?;

@@ -6,6 +6,7 @@ use axum::Form;
 use axum::extract::Path;
 use axum::http::header::RANGE;
 use axum::response::{IntoResponse, Response};
+use quad_domain::display;
 use quad_domain::entry::{self as rules, EntryPeople};
 use quad_domain::publishing::{self, PublishRequest};
 use quad_domain::{EntitlementContext, UserId};
@@ -62,7 +63,7 @@ pub async fn show(visit: Visit, Path((_, id)): Path<(String, String)>) -> Portal
     let people = people(&entry, &collaborators);
     let session = &viewer.session;
     let may_publish = rules::may_publish(session, &people) && viewer.role.may_publish();
-    let involved = people.is_involved(&viewer.user) || viewer.role.is_admin();
+    let involved = display::shows_published_in(&viewer.user, &people, viewer.role);
 
     let mut conn = visit.api.store.read().await.map_err(PortalError::store)?;
     let roots = views::roots(&visit, &mut conn).await?;
@@ -328,12 +329,16 @@ pub async fn unpublish(
         .await
         .map_err(PortalError::store)?;
     drop(conn);
-    let root = visit.app.root_category_id.to_string();
-    let here: Vec<i64> = placed
+    let paths: Vec<Vec<i64>> = placed
         .iter()
-        .filter(|p| everywhere || p.full_ids.split('>').any(|i| i == root))
-        .map(|p| p.category_id)
+        .map(|p| {
+            p.full_ids
+                .split('>')
+                .filter_map(|i| i.parse().ok())
+                .collect()
+        })
         .collect();
+    let here = publishing::unpublish_targets(&paths, visit.app.root_category_id, everywhere);
     visit
         .caller(viewer)
         .unpublish(&id, &here)
