@@ -213,3 +213,26 @@ test('markup in a name is shown as text', async () => {
   await entryLink(page, info.portal.url, id);
   await shownAsText();
 });
+
+test('the demo test LMS launches a student into the course gallery and the instructor into My Media', async () => {
+  const context = await browser.newContext();
+  try {
+    const page = await context.newPage();
+    await page.goto(info.lms.testLms);
+    await screenshot(page, 'test-lms');
+
+    await submit(page, 'Open the Media Gallery as Sam Student (learner)');
+    assert.equal((await page.locator('h1').innerText()).trim(), `Media Gallery of ${info.lms.courseTitle}`);
+    assert.equal(await page.locator(`main[data-category-id="${info.lms.courseGalleryId}"]`).count(), 1);
+    assert.ok((await page.locator('[data-entry-id]').count()) >= 1, 'the course gallery lists its entries');
+    await screenshot(page, 'lms-course-gallery');
+
+    await page.goto(info.lms.testLms);
+    await submit(page, 'Open My Media as Lena Lecturer (instructor)');
+    assert.equal((await page.locator('h1').innerText()).trim(), 'My Media');
+    await page.locator(`[data-entry-id="${firstUpload()}"]`).waitFor();
+    await screenshot(page, 'lms-my-media');
+  } finally {
+    await context.close();
+  }
+});

@@ -36,12 +36,17 @@ pub async fn open(
 
 /// The whole application over an API state.
 pub fn app(api: Arc<Api>) -> Router {
+    app_with(api, false)
+}
+
+/// The application, with the demo's stand-in LMS page when `test_lms` is set.
+pub fn app_with(api: Arc<Api>, test_lms: bool) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .with_state(api.clone())
         .merge(quad_api::router(api.clone()))
         .merge(crate::portal::router(api.clone()))
-        .merge(crate::lms::router(api))
+        .merge(crate::lms::router(api, test_lms))
         .layer(middleware::from_fn(log_request))
 }
 
@@ -136,7 +141,7 @@ pub async fn start(
     let listener = TcpListener::bind(config.listen).await?;
     let addr = listener.local_addr()?;
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let router = app(api.clone());
+    let router = app_with(api.clone(), config.test_lms);
     let handle = tokio::spawn(async move {
         // The peer address decides whether a header login came through a trusted proxy.
         axum::serve(

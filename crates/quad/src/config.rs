@@ -53,6 +53,10 @@ pub struct ServeConfig {
     /// The largest file accepted in one upload request, in bytes.
     #[arg(long, env = "QUAD_MAX_UPLOAD_BYTES", default_value_t = 8 * 1024 * 1024 * 1024)]
     pub max_upload_bytes: u64,
+    /// Whether to serve the stand-in LMS page (`quad demo` only, since it signs launches
+    /// with the apps' secrets for anyone).
+    #[arg(skip)]
+    pub test_lms: bool,
     /// How many database connections to keep; default 4 on SQLite, 8 on PostgreSQL.
     #[arg(long, env = "QUAD_DATABASE_CONNECTIONS")]
     pub database_connections: Option<u32>,

@@ -303,7 +303,8 @@ pub async fn seed(store: &Store, public_url: &str) -> Result<Value, String> {
         "portal2": {"slug": "campus", "url": campus["baseUrl"], "auth": "header",
                     "headerName": "X-Remote-User"},
         "lms": {"slug": "canvas", "courseGalleryId": course.id, "courseTitle": "Biology 101",
-                "contextId": "BIO-101"},
+                "contextId": "BIO-101",
+                "testLms": format!("{}/test-lms", canvas["baseUrl"].as_str().unwrap_or_default())},
         "users": users,
         "galleryId": gallery.id,
     }))

@@ -169,7 +169,10 @@ fn main() -> ExitCode {
 async fn run(command: Command) -> Result<(), String> {
     match command {
         Command::Serve(config) => serve(config, false).await,
-        Command::Demo(config) => serve(config, true).await,
+        Command::Demo(mut config) => {
+            config.test_lms = true;
+            serve(config, true).await
+        }
         Command::Seed(config) => seed::run(config).await,
         Command::Partner {
             command: PartnerCommand::Create { name, store },

@@ -54,6 +54,11 @@ struct Demo {
 
 impl Demo {
     async fn new(db: &TestDb) -> Demo {
+        Demo::serving(db, false).await
+    }
+
+    /// The demo library, served with the stand-in LMS page when `test_lms` is set.
+    async fn serving(db: &TestDb, test_lms: bool) -> Demo {
         let dir = TempDir::new("quad-portal-media");
         let media = MediaStorage::open(&dir.path().display().to_string())
             .await
@@ -70,7 +75,7 @@ impl Demo {
             },
         });
         Demo {
-            router: quad::app::app(api),
+            router: quad::app::app_with(api, test_lms),
             store: db.store.clone(),
             info,
             _media: dir,
@@ -3227,6 +3232,32 @@ async fn the_categories_page_lists_every_apps_categories() {
         ] {
             assert!(listed.contains(&id), "category {id} in {listed:?}");
         }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn only_the_demo_serves_the_stand_in_lms_and_its_launches_are_signed_once() {
+    on_each_backend("portal_test_lms", |db| async move {
+        // Arrange
+        let served = Demo::serving(&db, true).await;
+        // The same library served as `quad serve` serves it (seeding again changes nothing).
+        let plain = Demo::serving(&db, false).await;
+
+        // Act
+        let page = served.browser().get("/canvas/test-lms").await;
+        let missing = plain.browser().get("/canvas/test-lms").await;
+
+        // Assert
+        assert_eq!(page.status, StatusCode::OK, "{}", page.text());
+        let html = page.text();
+        assert_eq!(
+            html.matches("name=\"oauth_signature\"").count(),
+            4,
+            "{html}"
+        );
+        assert!(html.contains("action=\"http://127.0.0.1:8080/canvas/lti/course-gallery\""));
+        assert_eq!(missing.status, StatusCode::NOT_FOUND);
     })
     .await;
 }

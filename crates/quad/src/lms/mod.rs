@@ -5,6 +5,7 @@
 
 mod launch;
 mod pages;
+mod test_lms;
 
 use std::sync::Arc;
 
@@ -12,8 +13,14 @@ use axum::Router;
 use axum::routing::{get, post};
 use quad_api::Api;
 
-pub fn router(api: Arc<Api>) -> Router {
-    Router::new()
+/// The LMS routes; `test_lms` adds the demo's stand-in LMS page on every LMS app.
+pub fn router(api: Arc<Api>, test_lms: bool) -> Router {
+    let router = if test_lms {
+        Router::new().route("/{slug}/test-lms", get(test_lms::page))
+    } else {
+        Router::new()
+    };
+    router
         .route("/{slug}/lti/my-media", post(launch::my_media))
         .route("/{slug}/lti/course-gallery", post(launch::course_gallery))
         .route("/{slug}/lti/pages/my-media", get(pages::my_media))
