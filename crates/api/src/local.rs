@@ -4,9 +4,9 @@
 
 use quad_domain::Session;
 use quad_domain::publishing::{self, PublishRequest};
-use quad_store::categories;
 use quad_store::entries::{Collaborators, Entry};
 use quad_store::publications;
+use quad_store::{categories, embeds};
 
 use crate::call::{Api, Call, UploadedFile, establish, internal};
 use crate::error::{ApiError, ApiResult};
@@ -147,6 +147,9 @@ impl<'a> Caller<'a> {
             };
             publishing::unpublish(&request).map_err(|_| ApiError::cannot_remove_entry())?;
             publications::remove(&mut tx, &category, &publication)
+                .await
+                .map_err(internal)?;
+            embeds::record_removal(&mut tx, category.id, entry_id, call.user_id())
                 .await
                 .map_err(internal)?;
             removed += 1;

@@ -7,6 +7,7 @@ pub mod app;
 pub mod category;
 pub mod channel;
 pub mod display;
+pub mod embed;
 pub mod entitlement;
 pub mod entry;
 pub mod identity;

@@ -8,6 +8,7 @@
 pub mod apps;
 pub mod categories;
 pub mod credentials;
+pub mod embeds;
 pub mod entries;
 pub mod identity;
 pub mod lti;

@@ -114,6 +114,38 @@ pub async fn add(
     created.ok_or(crate::StoreError::Database(sqlx::Error::RowNotFound))
 }
 
+/// Adds an active publication unless the entry is already in the category in any status;
+/// two concurrent calls add one. Returns whether this call added it.
+pub async fn add_active_if_absent(
+    conn: &mut Conn,
+    category: &Category,
+    entry_id: &str,
+    creator: Option<&str>,
+    reason: &str,
+) -> Result<bool> {
+    let t = now();
+    let inserted = sqlx::query(
+        "INSERT INTO category_entry (category_id, entry_id, partner_id, status, \
+         creator_user_id, reason, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7) \
+         ON CONFLICT (category_id, entry_id) DO NOTHING",
+    )
+    .bind(category.id)
+    .bind(entry_id)
+    .bind(category.partner_id)
+    .bind(STATUS_ACTIVE)
+    .bind(creator.map(str::to_owned))
+    .bind(reason)
+    .bind(t)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected()
+        == 1;
+    if inserted {
+        count(conn, category, STATUS_ACTIVE, 1).await?;
+    }
+    Ok(inserted)
+}
+
 pub async fn set_status(
     conn: &mut Conn,
     category: &Category,

@@ -4,9 +4,9 @@
 
 use quad_domain::entry::EntryPeople;
 use quad_domain::publishing::{self, PublicationStatus, PublishRefusal, PublishRequest};
-use quad_store::Conn;
 use quad_store::categories::{self, Category};
 use quad_store::publications::{self, Publication, PublicationFilter};
+use quad_store::{Conn, embeds};
 
 use super::{category, category_user, commit, entry, read, write};
 use crate::call::{Call, internal};
@@ -109,6 +109,14 @@ async fn delete(call: &Call<'_>, params: &Fields<'_>) -> ApiResult<Out> {
     publications::remove(&mut tx, &link.category, &link.publication)
         .await
         .map_err(internal)?;
+    embeds::record_removal(
+        &mut tx,
+        link.category.id,
+        &link.publication.entry_id,
+        call.user_id(),
+    )
+    .await
+    .map_err(internal)?;
     commit(tx).await?;
     Ok(Out::Void)
 }

@@ -10,6 +10,7 @@ use axum::response::{Html, IntoResponse, Response};
 use quad_api::Api;
 use quad_api::ks::{self, KsFields};
 use quad_domain::app::{self, AppKind};
+use quad_domain::embed::{self, AutoRepublish, EmbedFacts, EmbedOpening};
 use quad_domain::identity::{self, Transform};
 use quad_domain::lti::{self, Launch, LaunchRefusal};
 use quad_domain::membership::{MemberStatus, PermissionLevel, UpdateMethod};
@@ -17,27 +18,37 @@ use quad_domain::roles::{self, AppRole};
 use quad_domain::{SessionType, UserId};
 use quad_store::apps::{self, App};
 use quad_store::categories::{self, Category};
+use quad_store::embeds::{self, Embed};
 use quad_store::members::{self, Member};
-use quad_store::{Conn, StoreError, partners, portal, users};
+use quad_store::{Conn, StoreError, entries, partners, portal, publications, users};
 use serde_json::Value;
 
 /// How long the session of an LMS page lasts.
 const SESSION_SECONDS: i64 = 4 * 3600;
 
 /// Where a launch lands.
-#[derive(Clone, Copy)]
 enum Target {
     MyMedia,
     CourseGallery,
+    /// The embed of an entry in a course page.
+    Embed(String),
 }
 
 impl Target {
-    fn launch_path(self) -> &'static str {
+    fn launch_path(&self) -> String {
         match self {
-            Target::MyMedia => "lti/my-media",
-            Target::CourseGallery => "lti/course-gallery",
+            Target::MyMedia => "lti/my-media".to_owned(),
+            Target::CourseGallery => "lti/course-gallery".to_owned(),
+            Target::Embed(entry) => format!("lti/embed/{entry}"),
         }
     }
+}
+
+/// What an accepted launch shows.
+enum Landing {
+    Page(String),
+    /// The embed's place on the LMS page says why nothing plays.
+    NotAvailable,
 }
 
 /// `POST lti/my-media`.
@@ -48,6 +59,15 @@ pub async fn my_media(api: State<Arc<Api>>, slug: Path<String>, body: String) ->
 /// `POST lti/course-gallery`.
 pub async fn course_gallery(api: State<Arc<Api>>, slug: Path<String>, body: String) -> Response {
     launch(api, slug, body, Target::CourseGallery).await
+}
+
+/// `POST lti/embed/{entry}`: a course member opens an embedded entry.
+pub async fn embed(
+    api: State<Arc<Api>>,
+    Path((slug, entry)): Path<(String, String)>,
+    body: String,
+) -> Response {
+    launch(api, Path(slug), body, Target::Embed(entry)).await
 }
 
 /// Why a launch could not be completed.
@@ -79,7 +99,16 @@ async fn launch(
         .into_owned()
         .collect();
     match accept(&api, &slug, &params, target).await {
-        Ok(location) => {
+        Ok(Landing::NotAvailable) => (
+            StatusCode::OK,
+            Html(super::pages::message_page(
+                "Not available in this course",
+                "This media is not available in this course. Ask the course's instructor to \
+                 publish it here again.",
+            )),
+        )
+            .into_response(),
+        Ok(Landing::Page(location)) => {
             let mut response = StatusCode::SEE_OTHER.into_response();
             if let Ok(value) = location.parse() {
                 response
@@ -121,7 +150,7 @@ async fn accept(
     slug: &str,
     params: &[(String, String)],
     target: Target,
-) -> Result<String, Failure> {
+) -> Result<Landing, Failure> {
     let mut tx = api.store.write().await?;
     let app = apps::by_slug(&mut tx, slug)
         .await?
@@ -177,22 +206,39 @@ async fn accept(
     )
     .await?;
     quad_store::identity::record_login(&mut tx, app.partner_id, user.as_str(), app.id).await?;
+    let plays = match &target {
+        Target::Embed(entry) => {
+            let setting = AutoRepublish::parse(&text("browseandembed", "autoRepublish"))
+                .unwrap_or(AutoRepublish::Yes);
+            let course = Course {
+                app: &app,
+                gallery: &gallery,
+                context: &launch.course.context_id,
+            };
+            open_embed(&mut tx, &course, &user, &launch, entry, setting).await?
+        }
+        _ => true,
+    };
     let partner = partners::get(&mut tx, app.partner_id)
         .await?
         .ok_or(Failure::NoSuchApp)?;
     tx.commit()
         .await
         .map_err(|e| Failure::Fault(e.to_string()))?;
+    if !plays {
+        return Ok(Landing::NotAvailable);
+    }
 
     let token = session_token(&partner, &user, now);
     let encoded: String = form_urlencoded::byte_serialize(token.as_bytes()).collect();
     let context: String =
         form_urlencoded::byte_serialize(launch.course.context_id.as_bytes()).collect();
     let page = match (target, app_role >= AppRole::PrivateOnly) {
+        (Target::Embed(entry), _) => format!("/{slug}/lti/pages/player/{entry}?t={encoded}"),
         (Target::MyMedia, true) => format!("/{slug}/lti/pages/my-media?t={encoded}"),
         _ => format!("/{slug}/lti/pages/course/{context}?t={encoded}"),
     };
-    Ok(page)
+    Ok(Landing::Page(page))
 }
 
 /// A user KS for the pages inside the LMS.
@@ -299,4 +345,88 @@ async fn refresh_membership(
     };
     members::put(conn, &member).await?;
     Ok(())
+}
+
+/// The course a launch came from, with its Media Gallery.
+struct Course<'a> {
+    app: &'a App,
+    gallery: &'a Category,
+    context: &'a str,
+}
+
+/// Opens an embed: records it on its first launch, publishes it to the course's `InContext`
+/// when its owner opens it, and otherwise applies the app's auto-republish rule. Returns
+/// whether the entry plays.
+async fn open_embed(
+    conn: &mut Conn,
+    course: &Course<'_>,
+    user: &UserId,
+    launch: &Launch,
+    entry_id: &str,
+    setting: AutoRepublish,
+) -> Result<bool, Failure> {
+    let Some(entry) = entries::get(conn, course.app.partner_id, entry_id).await? else {
+        return Ok(false);
+    };
+    let recorded = embeds::record(
+        conn,
+        &Embed {
+            app_id: course.app.id,
+            resource_link_id: launch.resource_link_id.clone(),
+            context_id: course.context.to_owned(),
+            entry_id: entry.id.clone(),
+            embedded_by: user.to_string(),
+            created_at: 0,
+        },
+    )
+    .await?;
+    let in_context_name = format!("{}>InContext", course.gallery.full_name);
+    let in_context = categories::get_by_full_name(conn, course.app.partner_id, &in_context_name)
+        .await?
+        .ok_or_else(|| Failure::Fault(format!("the course has no {in_context_name}")))?;
+    let course_categories = [course.gallery.id, in_context.id];
+    let mut published = false;
+    for category in course_categories {
+        let link = publications::get(conn, category, &entry.id).await?;
+        published |= link.is_some_and(|p| p.status == publications::STATUS_ACTIVE);
+    }
+    if !published && embed::embed_publishes(entry.owner_id == user.as_str()) {
+        publications::add_active_if_absent(
+            conn,
+            &in_context,
+            &entry.id,
+            Some(user.as_str()),
+            "embed",
+        )
+        .await?;
+        return Ok(true);
+    }
+    let facts = EmbedFacts {
+        published_in_course: published,
+        viewer_in_course: true,
+        owner_withdrew_after_embed: embeds::removed_since(
+            conn,
+            &entry.id,
+            &course_categories,
+            &entry.owner_id,
+            recorded.created_at,
+        )
+        .await?,
+        entry_exists: true,
+    };
+    match embed::open_embed(setting, facts) {
+        EmbedOpening::Play => Ok(true),
+        EmbedOpening::RepublishAndPlay => {
+            publications::add_active_if_absent(
+                conn,
+                &in_context,
+                &entry.id,
+                Some(user.as_str()),
+                "watch",
+            )
+            .await?;
+            Ok(true)
+        }
+        EmbedOpening::NotAvailable => Ok(false),
+    }
 }

@@ -230,3 +230,70 @@ async fn gallery_page(
         empty: "Nothing is published in this course yet.",
     })
 }
+
+#[derive(Template)]
+#[template(path = "lms_player.html")]
+struct PlayerPage {
+    entry_id: String,
+    name: String,
+    source: String,
+}
+
+async fn visible(
+    api: &Api,
+    slug: &str,
+    q: &PageQuery,
+    entry: &str,
+) -> PortalResult<quad_store::entries::Entry> {
+    visit(api, slug, &q.t).await?;
+    let caller = Caller {
+        api,
+        ks: &q.t,
+        origin: "manual",
+        base_url: "",
+    };
+    let (entry, _) = caller
+        .visible_entry(entry)
+        .await
+        .map_err(PortalError::api)?;
+    Ok(entry)
+}
+
+/// `GET lti/pages/player/{entry}`: the player an embed shows on the LMS page.
+pub async fn player(
+    State(api): State<Arc<Api>>,
+    Path((slug, entry)): Path<(String, String)>,
+    Query(q): Query<PageQuery>,
+) -> Response {
+    let shown = async {
+        let entry = visible(&api, &slug, &q, &entry).await?;
+        let token: String = form_urlencoded::byte_serialize(q.t.as_bytes()).collect();
+        let page = PlayerPage {
+            source: format!("/{slug}/lti/pages/source/{}?t={token}", entry.id),
+            entry_id: entry.id,
+            name: entry.name,
+        };
+        let html = page.render().map_err(|_| PortalError::Internal)?;
+        Ok::<_, PortalError>(Html(html).into_response())
+    };
+    shown.await.unwrap_or_else(refused)
+}
+
+/// `GET lti/pages/source/{entry}`: the entry's file, with ranges, for the embed's player.
+pub async fn source(
+    State(api): State<Arc<Api>>,
+    Path((slug, entry)): Path<(String, String)>,
+    Query(q): Query<PageQuery>,
+    headers: axum::http::HeaderMap,
+) -> Response {
+    let served = async {
+        let entry = visible(&api, &slug, &q, &entry).await?;
+        let range = headers
+            .get(axum::http::header::RANGE)
+            .and_then(|v| v.to_str().ok());
+        quad_api::playback::serve_source(&api, &entry, range)
+            .await
+            .ok_or(PortalError::NotFound)
+    };
+    served.await.unwrap_or_else(refused)
+}
