@@ -159,36 +159,76 @@ pub struct LaunchCourse {
     pub title: String,
 }
 
+/// What a launch asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Message {
+    /// A basic launch of a resource link.
+    Launch { resource_link_id: String },
+    /// A Content-Item request: pick something to embed and send it back there.
+    ContentItemSelection { return_url: String, data: String },
+}
+
 /// What a verified launch says, besides the user id (which the `hosted` mapping reads).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Launch {
-    pub resource_link_id: String,
+    pub message: Message,
     pub course: LaunchCourse,
     pub roles: Vec<String>,
     pub email: Option<String>,
     pub full_name: Option<String>,
-    /// Where to send the user back to in the LMS.
-    pub return_url: Option<String>,
 }
 
-/// Reads a verified basic launch. Every Quad page inside an LMS belongs to a course, so a
-/// launch without `context_id` is refused.
+impl Launch {
+    /// The resource link of a basic launch; empty for a Content-Item request.
+    pub fn resource_link_id(&self) -> &str {
+        match &self.message {
+            Message::Launch { resource_link_id } => resource_link_id,
+            Message::ContentItemSelection { .. } => "",
+        }
+    }
+}
+
+/// The media type of an LTI link, which a Content-Item request must accept.
+pub const LTI_LINK_MEDIA_TYPE: &str = "application/vnd.ims.lti.v1.ltilink";
+
+/// Reads a verified launch: a basic launch, or a Content-Item request that accepts LTI
+/// links. Every Quad page inside an LMS belongs to a course, so a launch without
+/// `context_id` is refused.
 pub fn read_launch(params: &[(String, String)]) -> Result<Launch, LaunchRefusal> {
     let text = |name: &str| param(params, name).map(str::trim).filter(|v| !v.is_empty());
-    if text("lti_message_type") != Some("basic-lti-launch-request") {
-        return Err(LaunchRefusal::NotALaunch);
-    }
     if !matches!(text("lti_version"), Some("LTI-1p0" | "LTI-1p1")) {
         return Err(LaunchRefusal::NotALaunch);
     }
-    let resource_link_id =
-        text("resource_link_id").ok_or(LaunchRefusal::Missing("resource_link_id"))?;
+    let message = match text("lti_message_type") {
+        Some("basic-lti-launch-request") => Message::Launch {
+            resource_link_id: text("resource_link_id")
+                .ok_or(LaunchRefusal::Missing("resource_link_id"))?
+                .to_owned(),
+        },
+        Some("ContentItemSelectionRequest") => {
+            let accepts = text("accept_media_types").unwrap_or_default();
+            let links = accepts
+                .split(',')
+                .map(str::trim)
+                .any(|t| t == LTI_LINK_MEDIA_TYPE || t == "*/*" || t == "application/*");
+            if !links {
+                return Err(LaunchRefusal::Missing("LTI links in accept_media_types"));
+            }
+            Message::ContentItemSelection {
+                return_url: text("content_item_return_url")
+                    .ok_or(LaunchRefusal::Missing("content_item_return_url"))?
+                    .to_owned(),
+                data: param(params, "data").unwrap_or_default().to_owned(),
+            }
+        }
+        _ => return Err(LaunchRefusal::NotALaunch),
+    };
     let context_id = text("context_id").ok_or(LaunchRefusal::Missing("context_id"))?;
     let title = text("context_title")
         .or_else(|| text("context_label"))
         .unwrap_or(context_id);
     Ok(Launch {
-        resource_link_id: resource_link_id.to_owned(),
+        message,
         course: LaunchCourse {
             context_id: context_id.to_owned(),
             title: title.to_owned(),
@@ -203,7 +243,6 @@ pub fn read_launch(params: &[(String, String)]) -> Result<Launch, LaunchRefusal>
             .unwrap_or_default(),
         email: text("lis_person_contact_email_primary").map(str::to_owned),
         full_name: text("lis_person_name_full").map(str::to_owned),
-        return_url: text("launch_presentation_return_url").map(str::to_owned),
     })
 }
 
@@ -323,6 +362,33 @@ mod tests {
         assert_eq!(launch.course.context_id, "BIO-101");
         assert_eq!(launch.course.title, "Biology 101");
         assert_eq!(launch.roles.len(), 2);
+    }
+
+    #[test]
+    fn a_content_item_request_names_where_to_send_the_choice() {
+        let mut params: Vec<_> = signed("s", 0)
+            .into_iter()
+            .filter(|(k, _)| k != "lti_message_type" && k != "resource_link_id")
+            .collect();
+        params.extend(pairs(&[
+            ("lti_message_type", "ContentItemSelectionRequest"),
+            ("accept_media_types", "application/vnd.ims.lti.v1.ltilink"),
+            ("content_item_return_url", "https://lms.example/return"),
+            ("data", "opaque"),
+        ]));
+        let launch = read_launch(&params).expect("a request");
+        assert_eq!(
+            launch.message,
+            Message::ContentItemSelection {
+                return_url: "https://lms.example/return".into(),
+                data: "opaque".into()
+            }
+        );
+        params.retain(|(k, _)| k != "accept_media_types");
+        assert_eq!(
+            read_launch(&params),
+            Err(LaunchRefusal::Missing("LTI links in accept_media_types"))
+        );
     }
 
     #[test]

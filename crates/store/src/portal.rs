@@ -105,3 +105,22 @@ pub async fn course_titles(conn: &mut Conn, app_ids: &[i64]) -> Result<Vec<(Stri
         .map(|r| Ok((r.try_get("context_id")?, r.try_get("title")?)))
         .collect()
 }
+
+/// The courses of an LMS app, as (context id, title, gallery category id).
+pub async fn courses_of(conn: &mut Conn, app_id: i64) -> Result<Vec<(String, String, i64)>> {
+    let rows = sqlx::query(
+        "SELECT context_id, title, category_id FROM course WHERE app_id = $1 ORDER BY title",
+    )
+    .bind(app_id)
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok((
+                r.try_get("context_id")?,
+                r.try_get("title")?,
+                r.try_get("category_id")?,
+            ))
+        })
+        .collect()
+}

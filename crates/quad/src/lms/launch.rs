@@ -12,13 +12,14 @@ use quad_api::ks::{self, KsFields};
 use quad_domain::app::{self, AppKind};
 use quad_domain::embed::{self, AutoRepublish, EmbedFacts, EmbedOpening};
 use quad_domain::identity::{self, Transform};
-use quad_domain::lti::{self, Launch, LaunchRefusal};
+use quad_domain::lti::{self, Launch, LaunchRefusal, Message};
 use quad_domain::membership::{MemberStatus, PermissionLevel, UpdateMethod};
 use quad_domain::roles::{self, AppRole};
 use quad_domain::{SessionType, UserId};
 use quad_store::apps::{self, App};
 use quad_store::categories::{self, Category};
 use quad_store::embeds::{self, Embed};
+use quad_store::lti::Selection;
 use quad_store::members::{self, Member};
 use quad_store::{Conn, StoreError, entries, partners, portal, publications, users};
 use serde_json::Value;
@@ -32,6 +33,8 @@ enum Target {
     CourseGallery,
     /// The embed of an entry in a course page.
     Embed(String),
+    /// Browse-Search-Embed: the picker of a Content-Item request.
+    BrowseAndEmbed,
 }
 
 impl Target {
@@ -40,7 +43,20 @@ impl Target {
             Target::MyMedia => "lti/my-media".to_owned(),
             Target::CourseGallery => "lti/course-gallery".to_owned(),
             Target::Embed(entry) => format!("lti/embed/{entry}"),
+            Target::BrowseAndEmbed => "lti/browse-and-embed".to_owned(),
         }
+    }
+
+    /// Whether the launch's message is the one this target takes.
+    fn takes(&self, message: &Message) -> bool {
+        matches!(
+            (self, message),
+            (Target::BrowseAndEmbed, Message::ContentItemSelection { .. })
+                | (
+                    Target::MyMedia | Target::CourseGallery | Target::Embed(_),
+                    Message::Launch { .. }
+                )
+        )
     }
 }
 
@@ -59,6 +75,11 @@ pub async fn my_media(api: State<Arc<Api>>, slug: Path<String>, body: String) ->
 /// `POST lti/course-gallery`.
 pub async fn course_gallery(api: State<Arc<Api>>, slug: Path<String>, body: String) -> Response {
     launch(api, slug, body, Target::CourseGallery).await
+}
+
+/// `POST lti/browse-and-embed`: a Content-Item request opens the picker.
+pub async fn browse_and_embed(api: State<Arc<Api>>, slug: Path<String>, body: String) -> Response {
+    launch(api, slug, body, Target::BrowseAndEmbed).await
 }
 
 /// `POST lti/embed/{entry}`: a course member opens an embedded entry.
@@ -170,6 +191,9 @@ async fn accept(
         return Err(Failure::Refused(LaunchRefusal::ReplayedNonce));
     }
     let launch = lti::read_launch(params).map_err(Failure::Refused)?;
+    if !target.takes(&launch.message) {
+        return Err(Failure::Refused(LaunchRefusal::NotALaunch));
+    }
     let stored: Value = serde_json::from_str(&app.settings).unwrap_or(Value::Null);
     let settings = app::effective_settings(AppKind::Kaf, &stored);
     let text = |module: &str, name: &str| {
@@ -219,6 +243,22 @@ async fn accept(
         }
         _ => true,
     };
+    let selection = match &launch.message {
+        Message::ContentItemSelection { return_url, data } => {
+            let waiting = Selection {
+                id: quad_store::random_token(24),
+                app_id: app.id,
+                user_id: user.to_string(),
+                context_id: launch.course.context_id.clone(),
+                return_url: return_url.clone(),
+                data: data.clone(),
+                expires_at: now + SESSION_SECONDS,
+            };
+            quad_store::lti::put_selection(&mut tx, &waiting).await?;
+            Some(waiting.id)
+        }
+        Message::Launch { .. } => None,
+    };
     let partner = partners::get(&mut tx, app.partner_id)
         .await?
         .ok_or(Failure::NoSuchApp)?;
@@ -235,6 +275,10 @@ async fn accept(
         form_urlencoded::byte_serialize(launch.course.context_id.as_bytes()).collect();
     let page = match (target, app_role >= AppRole::PrivateOnly) {
         (Target::Embed(entry), _) => format!("/{slug}/lti/pages/player/{entry}?t={encoded}"),
+        (Target::BrowseAndEmbed, _) => format!(
+            "/{slug}/lti/pages/pick/{}?t={encoded}",
+            selection.unwrap_or_default()
+        ),
         (Target::MyMedia, true) => format!("/{slug}/lti/pages/my-media?t={encoded}"),
         _ => format!("/{slug}/lti/pages/course/{context}?t={encoded}"),
     };
@@ -372,7 +416,7 @@ async fn open_embed(
         conn,
         &Embed {
             app_id: course.app.id,
-            resource_link_id: launch.resource_link_id.clone(),
+            resource_link_id: launch.resource_link_id().to_owned(),
             context_id: course.context.to_owned(),
             entry_id: entry.id.clone(),
             embedded_by: user.to_string(),

@@ -24,6 +24,14 @@ pub fn router(api: Arc<Api>, test_lms: bool) -> Router {
         .route("/{slug}/lti/my-media", post(launch::my_media))
         .route("/{slug}/lti/course-gallery", post(launch::course_gallery))
         .route("/{slug}/lti/embed/{entry}", post(launch::embed))
+        .route(
+            "/{slug}/lti/browse-and-embed",
+            post(launch::browse_and_embed),
+        )
+        .route(
+            "/{slug}/lti/pages/pick/{selection}",
+            get(pages::pick).post(pages::choose),
+        )
         .route("/{slug}/lti/pages/player/{entry}", get(pages::player))
         .route("/{slug}/lti/pages/source/{entry}", get(pages::source))
         .route("/{slug}/lti/pages/my-media", get(pages::my_media))

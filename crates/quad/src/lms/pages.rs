@@ -14,10 +14,11 @@ use quad_domain::entitlement::ListScope;
 use quad_domain::my_media::MyMediaQuery;
 use quad_domain::roles::AppRole;
 use quad_domain::{EntitlementContext, Session};
+use quad_domain::{embed, lti};
 use quad_store::apps::{self, App};
 use quad_store::entries::{self, EntryFilter};
 use quad_store::partners::{self, Partner};
-use quad_store::{categories, my_media, portal};
+use quad_store::{categories, my_media, portal, publications};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -296,4 +297,262 @@ pub async fn source(
             .ok_or(PortalError::NotFound)
     };
     served.await.unwrap_or_else(refused)
+}
+
+/// An entry the picker offers.
+pub struct Pickable {
+    pub id: String,
+    pub name: String,
+    pub meta: String,
+}
+
+#[derive(Template)]
+#[template(path = "lms_pick.html")]
+struct PickPage {
+    app_name: String,
+    action: String,
+    token: String,
+    q: String,
+    sections: Vec<(String, Vec<Pickable>)>,
+}
+
+fn pickable(found: &[quad_store::entries::Entry]) -> Vec<Pickable> {
+    found
+        .iter()
+        .map(|e| Pickable {
+            id: e.id.clone(),
+            name: e.name.clone(),
+            meta: format!(
+                "{} · {}",
+                views::media_type_name(e.media_type),
+                views::date_text(e.created_at)
+            ),
+        })
+        .collect()
+}
+
+/// The waiting Browse-Search-Embed request of this user, on this app.
+async fn waiting(api: &Api, v: &LmsVisit, id: &str) -> PortalResult<quad_store::lti::Selection> {
+    let mut conn = api.store.read().await.map_err(PortalError::store)?;
+    let user = v
+        .session
+        .user
+        .as_ref()
+        .map(|u| u.to_string())
+        .unwrap_or_default();
+    quad_store::lti::selection(&mut conn, id)
+        .await
+        .map_err(PortalError::store)?
+        .filter(|s| s.app_id == v.app.id && s.user_id == user)
+        .ok_or_else(|| {
+            PortalError::Forbidden(
+                "This choice has expired. Open the picker again from the LMS.".to_owned(),
+            )
+        })
+}
+
+/// Entries published in the galleries of courses, as the viewer's entitlement allows.
+async fn in_galleries(
+    conn: &mut quad_store::Conn,
+    v: &LmsVisit,
+    gallery_ids: Vec<i64>,
+    keywords: &str,
+) -> PortalResult<Vec<quad_store::entries::Entry>> {
+    if gallery_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ctx = EntitlementContext::for_session(&v.session, v.partner.entitlement_default);
+    let filter = EntryFilter {
+        categories_ids_match_or: Some(gallery_ids),
+        free_text: Some(keywords.to_owned()).filter(|k| !k.trim().is_empty()),
+        ..EntryFilter::default()
+    };
+    let (found, _) = entries::list(
+        conn,
+        v.partner.id,
+        &filter,
+        &ListScope::Entitled,
+        &ctx,
+        100,
+        0,
+    )
+    .await
+    .map_err(PortalError::store)?;
+    Ok(found)
+}
+
+/// `GET lti/pages/pick/{selection}`: the picker: My Media, this course's gallery, and with
+/// `browseandembed.allowEmbedFromMultipleCourses` the galleries of the user's other courses.
+pub async fn pick(
+    State(api): State<Arc<Api>>,
+    Path((slug, id)): Path<(String, String)>,
+    Query(q): Query<PageQuery>,
+) -> Response {
+    pick_page(&api, &slug, &id, &q)
+        .await
+        .unwrap_or_else(refused)
+}
+
+async fn pick_page(api: &Api, slug: &str, id: &str, q: &PageQuery) -> PortalResult<Response> {
+    let v = visit(api, slug, &q.t).await?;
+    let selection = waiting(api, &v, id).await?;
+    let user = v.session.user.clone().ok_or(PortalError::NotFound)?;
+    let mut conn = api.store.read().await.map_err(PortalError::store)?;
+    let mut mine = MyMediaQuery::new(user.clone()).with_keywords(&q.q);
+    mine.page_size = 100;
+    let (own, _) = my_media::list(&mut conn, v.partner.id, &mine)
+        .await
+        .map_err(PortalError::store)?;
+    let courses = portal::courses_of(&mut conn, v.app.id)
+        .await
+        .map_err(PortalError::store)?;
+    let this_course: Vec<i64> = courses
+        .iter()
+        .filter(|c| c.0 == selection.context_id)
+        .map(|c| c.2)
+        .collect();
+    let mut sections = vec![
+        ("My Media".to_owned(), pickable(&own)),
+        (
+            "This course's Media Gallery".to_owned(),
+            pickable(&in_galleries(&mut conn, &v, this_course, &q.q).await?),
+        ),
+    ];
+    if v.settings["browseandembed"]["allowEmbedFromMultipleCourses"].as_bool() == Some(true) {
+        let others: Vec<i64> = courses
+            .iter()
+            .filter(|c| c.0 != selection.context_id)
+            .map(|c| c.2)
+            .collect();
+        sections.push((
+            "My other courses".to_owned(),
+            pickable(&in_galleries(&mut conn, &v, others, &q.q).await?),
+        ));
+    }
+    let page = PickPage {
+        app_name: v.app.name.clone(),
+        action: format!("/{slug}/lti/pages/pick/{id}"),
+        token: q.t.clone(),
+        q: q.q.clone(),
+        sections,
+    };
+    let html = page.render().map_err(|_| PortalError::Internal)?;
+    Ok(Html(html).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ChoiceForm {
+    #[serde(default)]
+    t: String,
+    #[serde(default)]
+    entry: String,
+}
+
+#[derive(Template)]
+#[template(path = "lms_return.html")]
+struct ReturnPage {
+    return_url: String,
+    fields: Vec<(String, String)>,
+}
+
+/// `POST lti/pages/pick/{selection}`: sends the chosen entry back to the LMS as a signed
+/// Content-Item answer holding an LTI link to its embed. When the owner chooses it, it is
+/// published to the course's `InContext`.
+pub async fn choose(
+    State(api): State<Arc<Api>>,
+    Path((slug, id)): Path<(String, String)>,
+    axum::Form(form): axum::Form<ChoiceForm>,
+) -> Response {
+    choose_entry(&api, &slug, &id, &form)
+        .await
+        .unwrap_or_else(refused)
+}
+
+async fn choose_entry(
+    api: &Api,
+    slug: &str,
+    id: &str,
+    form: &ChoiceForm,
+) -> PortalResult<Response> {
+    let v = visit(api, slug, &form.t).await?;
+    waiting(api, &v, id).await?;
+    let caller = Caller {
+        api,
+        ks: &form.t,
+        origin: "manual",
+        base_url: "",
+    };
+    let (entry, _) = caller
+        .visible_entry(&form.entry)
+        .await
+        .map_err(PortalError::api)?;
+    let user = v.session.user.clone().ok_or(PortalError::NotFound)?;
+
+    let mut tx = api.store.write().await.map_err(PortalError::store)?;
+    let selection = quad_store::lti::take_selection(&mut tx, id)
+        .await
+        .map_err(PortalError::store)?
+        .ok_or_else(|| PortalError::Forbidden("This choice was already sent.".to_owned()))?;
+    if embed::embed_publishes(entry.owner_id == user.as_str()) {
+        let root = categories::get(&mut tx, v.partner.id, v.app.root_category_id)
+            .await
+            .map_err(PortalError::store)?
+            .ok_or(PortalError::NotFound)?;
+        let name = format!(
+            "{}>site>channels>{}>InContext",
+            root.full_name, selection.context_id
+        );
+        if let Some(in_context) = categories::get_by_full_name(&mut tx, v.partner.id, &name)
+            .await
+            .map_err(PortalError::store)?
+        {
+            publications::add_active_if_absent(
+                &mut tx,
+                &in_context,
+                &entry.id,
+                Some(user.as_str()),
+                "embed",
+            )
+            .await
+            .map_err(PortalError::store)?;
+        }
+    }
+    tx.commit().await.map_err(PortalError::store)?;
+
+    let link = serde_json::json!({
+        "@context": "http://purl.imsglobal.org/ctx/lti/v1/ContentItem",
+        "@graph": [{
+            "@type": "LtiLinkItem",
+            "mediaType": lti::LTI_LINK_MEDIA_TYPE,
+            "url": format!("{}/lti/embed/{}", v.app.base_url, entry.id),
+            "title": entry.name,
+            "text": entry.description.clone().unwrap_or_default(),
+            "placementAdvice": {"presentationDocumentTarget": "iframe",
+                                "displayWidth": 640, "displayHeight": 400},
+        }],
+    });
+    let mut fields = vec![
+        (
+            "lti_message_type".to_owned(),
+            "ContentItemSelection".to_owned(),
+        ),
+        ("lti_version".to_owned(), "LTI-1p0".to_owned()),
+        ("content_items".to_owned(), link.to_string()),
+        ("oauth_consumer_key".to_owned(), v.app.lti11_key.clone()),
+        ("oauth_signature_method".to_owned(), "HMAC-SHA1".to_owned()),
+        ("oauth_version".to_owned(), "1.0".to_owned()),
+        ("oauth_timestamp".to_owned(), quad_store::now().to_string()),
+        ("oauth_nonce".to_owned(), quad_store::random_token(24)),
+    ];
+    if !selection.data.is_empty() {
+        fields.push(("data".to_owned(), selection.data.clone()));
+    }
+    let signature = lti::sign("POST", &selection.return_url, &fields, &v.app.lti11_secret);
+    fields.push(("oauth_signature".to_owned(), signature));
+    let page = ReturnPage {
+        return_url: selection.return_url,
+        fields,
+    };
+    let html = page.render().map_err(|_| PortalError::Internal)?;
+    Ok(Html(html).into_response())
 }
