@@ -236,3 +236,31 @@ test('the demo test LMS launches a student into the course gallery and the instr
     await context.close();
   }
 });
+
+test('an instructor picks media to embed in the test LMS, and a student opens the embed', async () => {
+  const context = await browser.newContext();
+  try {
+    const page = await context.newPage();
+    await page.goto(info.lms.testLms);
+
+    await submit(page, 'Embed media from Quad as Lena Lecturer (instructor)');
+    assert.equal((await page.locator('h1').innerText()).trim(), 'Choose media to embed');
+    await page.fill('input[name="q"]', entryName);
+    await submit(page, 'Search');
+    // The entry is the lecturer's, and the earlier test published it in the course too.
+    const choice = page.locator('section', { hasText: 'My Media' }).locator(`li[data-entry-id="${firstUpload()}"]`);
+    await choice.waitFor();
+    await screenshot(page, 'lms-picker');
+    const back = page.waitForURL(`${info.lms.testLms}/return`);
+    await choice.getByRole('button', { name: `Embed ${entryName}` }).click();
+    await back;
+    await page.locator(`strong[data-entry-id="${firstUpload()}"]`).waitFor();
+    await screenshot(page, 'lms-embedded');
+
+    await submit(page, 'Open the embed as Sam Student (learner)');
+    await page.locator(`main[data-entry-id="${firstUpload()}"] video`).waitFor();
+    await screenshot(page, 'lms-embed-player');
+  } finally {
+    await context.close();
+  }
+});

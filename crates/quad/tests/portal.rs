@@ -3253,7 +3253,7 @@ async fn only_the_demo_serves_the_stand_in_lms_and_its_launches_are_signed_once(
         let html = page.text();
         assert_eq!(
             html.matches("name=\"oauth_signature\"").count(),
-            4,
+            5,
             "{html}"
         );
         assert!(html.contains("action=\"http://127.0.0.1:8080/canvas/lti/course-gallery\""));

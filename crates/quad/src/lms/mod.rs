@@ -16,7 +16,9 @@ use quad_api::Api;
 /// The LMS routes; `test_lms` adds the demo's stand-in LMS page on every LMS app.
 pub fn router(api: Arc<Api>, test_lms: bool) -> Router {
     let router = if test_lms {
-        Router::new().route("/{slug}/test-lms", get(test_lms::page))
+        Router::new()
+            .route("/{slug}/test-lms", get(test_lms::page))
+            .route("/{slug}/test-lms/return", post(test_lms::returned))
     } else {
         Router::new()
     };
