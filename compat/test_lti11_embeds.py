@@ -159,3 +159,22 @@ def test_concurrent_openings_of_the_same_embed_publish_once(server, api, admin, 
     category = in_context(admin, lms, embedded["context"])
     assert len(publications(admin, category.id, embedded["entry"].id)) == 1
     assert admin.category.get(category.id).directEntriesCount == 1, "counted once"
+
+
+def test_the_players_reports_count_views_and_plays_in_the_api(server, api, admin, lms, embedded):
+    reply = embed_launch(lms, embedded["entry"].id, api.uid("student"), LEARNER,
+                         embedded["context"], embedded["link"])
+    path, query = (server.url + reply.headers["location"]).split("?", 1)
+    before = admin.media.get(embedded["entry"].id)
+    assert not isinstance(before.lastPlayedAt, int), "never played yet"
+
+    for event in ("view", "play", "play"):
+        sent = requests.post(f"{path}/event?{query}", data={"event": event}, timeout=30)
+        assert sent.status_code == 204, sent.text
+    refused = requests.post(f"{path}/event?{query}", data={"event": "skip"}, timeout=30)
+
+    after = admin.media.get(embedded["entry"].id)
+    assert refused.status_code == 400
+    assert after.views == before.views + 1
+    assert after.plays == before.plays + 2
+    assert isinstance(after.lastPlayedAt, int) and after.lastPlayedAt > 0, "a play sets lastPlayedAt"

@@ -1890,6 +1890,39 @@ async fn someone_who_may_not_edit_an_entry_cannot_delete_it() {
 }
 
 #[tokio::test]
+async fn the_entry_pages_player_reports_views_and_plays() {
+    on_each_backend("portal_player_events", |db| async move {
+        // Arrange: the student may see the published cell lecture.
+        let demo = Demo::new(&db).await;
+        let cell = demo.entry_id(CELL).await;
+        let mut student = demo.logged_in("student").await;
+        let page = student.get(&format!("/portal/media/{cell}")).await.text();
+        let events = format!("/portal/media/{cell}/event");
+
+        // Act
+        let view = student.submit(&events, &[("event", "view")]).await;
+        let play = student.submit(&events, &[("event", "play")]).await;
+        let unknown = student.submit(&events, &[("event", "rewind")]).await;
+        let forged = student
+            .post_form(&events, &[("csrf", "forged"), ("event", "play")])
+            .await;
+
+        // Assert
+        assert!(page.contains("Plays: 0 · Views: 0"), "{page}");
+        assert_eq!(view.status, StatusCode::NO_CONTENT);
+        assert_eq!(play.status, StatusCode::NO_CONTENT);
+        assert_eq!(unknown.status, StatusCode::BAD_REQUEST);
+        assert_eq!(forged.status, StatusCode::BAD_REQUEST);
+        let entry = demo.entry(&cell).await;
+        assert_eq!((entry.views, entry.plays), (1, 1));
+        assert!(entry.last_played_at.is_some());
+        let again = student.get(&format!("/portal/media/{cell}")).await.text();
+        assert!(again.contains("Plays: 1 · Views: 1"), "{again}");
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn an_edit_needs_a_name_and_the_csrf_token() {
     on_each_backend("portal_edit_checks", |db| async move {
         // Arrange

@@ -834,3 +834,34 @@ pub async fn count(
     let sql = list_sql("SELECT COUNT(*)", partner_id, filter, scope, ctx);
     Ok(sql.query().fetch_one(conn).await?.try_get(0)?)
 }
+
+/// What a player reports about an entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlayerEvent {
+    /// The player was shown with the entry.
+    View,
+    /// Playback started.
+    Play,
+}
+
+/// Counts a player's report: a view, or a play (which also sets `last_played_at`).
+pub async fn count_player_event(
+    conn: &mut Conn,
+    partner_id: i64,
+    entry_id: &str,
+    event: PlayerEvent,
+) -> Result<()> {
+    let sql = match event {
+        PlayerEvent::View => "UPDATE entry SET views = views + 1 WHERE partner_id = $1 AND id = $2",
+        PlayerEvent::Play => {
+            "UPDATE entry SET plays = plays + 1, last_played_at = $3 \
+             WHERE partner_id = $1 AND id = $2"
+        }
+    };
+    let mut query = sqlx::query(sql).bind(partner_id).bind(entry_id);
+    if event == PlayerEvent::Play {
+        query = query.bind(now());
+    }
+    query.execute(conn).await?;
+    Ok(())
+}

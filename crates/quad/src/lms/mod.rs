@@ -4,7 +4,7 @@
 //! page's links as a short-lived KS (`t`), not in a cookie.
 
 mod launch;
-mod pages;
+pub(crate) mod pages;
 mod test_lms;
 
 use std::sync::Arc;
@@ -36,6 +36,7 @@ pub fn router(api: Arc<Api>, test_lms: bool) -> Router {
         )
         .route("/{slug}/lti/pages/player/{entry}", get(pages::player))
         .route("/{slug}/lti/pages/source/{entry}", get(pages::source))
+        .route("/{slug}/lti/pages/player/{entry}/event", post(pages::event))
         .route("/{slug}/lti/pages/my-media", get(pages::my_media))
         .route(
             "/{slug}/lti/pages/course/{context}",

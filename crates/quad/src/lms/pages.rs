@@ -238,6 +238,7 @@ struct PlayerPage {
     entry_id: String,
     name: String,
     source: String,
+    events: String,
 }
 
 async fn visible(
@@ -271,6 +272,7 @@ pub async fn player(
         let token: String = form_urlencoded::byte_serialize(q.t.as_bytes()).collect();
         let page = PlayerPage {
             source: format!("/{slug}/lti/pages/source/{}?t={token}", entry.id),
+            events: format!("/{slug}/lti/pages/player/{}/event?t={token}", entry.id),
             entry_id: entry.id,
             name: entry.name,
         };
@@ -555,4 +557,39 @@ async fn choose_entry(
     };
     let html = page.render().map_err(|_| PortalError::Internal)?;
     Ok(Html(html).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct EventForm {
+    #[serde(default)]
+    event: String,
+}
+
+/// Reads a player's report.
+pub fn player_event(raw: &str) -> PortalResult<entries::PlayerEvent> {
+    match raw {
+        "view" => Ok(entries::PlayerEvent::View),
+        "play" => Ok(entries::PlayerEvent::Play),
+        _ => Err(PortalError::BadRequest("Report view or play.".to_owned())),
+    }
+}
+
+/// `POST lti/pages/player/{entry}/event`: the embed's player reports a view or a play.
+pub async fn event(
+    State(api): State<Arc<Api>>,
+    Path((slug, entry)): Path<(String, String)>,
+    Query(q): Query<PageQuery>,
+    axum::Form(form): axum::Form<EventForm>,
+) -> Response {
+    let counted = async {
+        let event = player_event(&form.event)?;
+        let entry = visible(&api, &slug, &q, &entry).await?;
+        let mut tx = api.store.write().await.map_err(PortalError::store)?;
+        entries::count_player_event(&mut tx, entry.partner_id, &entry.id, event)
+            .await
+            .map_err(PortalError::store)?;
+        tx.commit().await.map_err(PortalError::store)?;
+        Ok::<_, PortalError>(StatusCode::NO_CONTENT.into_response())
+    };
+    counted.await.unwrap_or_else(refused)
 }

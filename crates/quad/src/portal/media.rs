@@ -362,3 +362,33 @@ pub async fn delete(
         .map_err(PortalError::api)?;
     Ok(redirect(&visit.path("my-media")))
 }
+
+#[derive(Debug, Deserialize)]
+pub struct EventForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    event: String,
+}
+
+/// `POST media/{id}/event`: the entry page's player reports a view or a play.
+pub async fn event(
+    visit: Visit,
+    Path((_, id)): Path<(String, String)>,
+    Form(form): Form<EventForm>,
+) -> PortalResult<Response> {
+    visit.check_csrf(&form.csrf)?;
+    let viewer = visit.viewer()?;
+    let event = crate::lms::pages::player_event(&form.event)?;
+    let (entry, _) = visit
+        .caller(viewer)
+        .visible_entry(&id)
+        .await
+        .map_err(PortalError::api)?;
+    let mut tx = visit.api.store.write().await.map_err(PortalError::store)?;
+    quad_store::entries::count_player_event(&mut tx, entry.partner_id, &entry.id, event)
+        .await
+        .map_err(PortalError::store)?;
+    tx.commit().await.map_err(PortalError::store)?;
+    Ok(axum::http::StatusCode::NO_CONTENT.into_response())
+}

@@ -45,6 +45,7 @@ pub fn router(api: Arc<Api>) -> Router {
         .route("/{slug}/media/{id}/publish", post(media::publish))
         .route("/{slug}/media/{id}/unpublish", post(media::unpublish))
         .route("/{slug}/media/{id}/delete", post(media::delete))
+        .route("/{slug}/media/{id}/event", post(media::event))
         .route("/{slug}/galleries", get(categories::galleries))
         .route(
             "/{slug}/channels",
