@@ -24,19 +24,51 @@ pub mod uploads;
 pub mod users;
 
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::Migrator;
 use sqlx::pool::PoolConnection;
 use sqlx::{Any, AnyPool, Executor, Transaction};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 pub use sqlx::AnyConnection as Conn;
 
 /// A pooled connection for reads.
 pub type ReadConn = PoolConnection<Any>;
-/// A write transaction: it commits entirely or not at all.
-pub type Tx = Transaction<'static, Any>;
+/// A write transaction: it commits entirely or not at all. Used as a connection (`&mut tx`)
+/// by every function of this crate.
+pub struct Tx {
+    inner: Transaction<'static, Any>,
+    /// On SQLite, this writer's turn; the next writer starts when it is dropped.
+    _turn: Option<OwnedSemaphorePermit>,
+}
+
+impl Tx {
+    pub async fn commit(self) -> std::result::Result<(), sqlx::Error> {
+        self.inner.commit().await
+    }
+
+    /// Undoes the transaction; dropping it does the same.
+    pub async fn rollback(self) -> std::result::Result<(), sqlx::Error> {
+        self.inner.rollback().await
+    }
+}
+
+impl std::ops::Deref for Tx {
+    type Target = sqlx::AnyConnection;
+
+    fn deref(&self) -> &sqlx::AnyConnection {
+        &self.inner
+    }
+}
+
+impl std::ops::DerefMut for Tx {
+    fn deref_mut(&mut self) -> &mut sqlx::AnyConnection {
+        &mut self.inner
+    }
+}
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
@@ -82,6 +114,10 @@ pub struct StoreOptions {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// SQLite has one writer at a time. Writers queue here, in order, rather than in
+    /// SQLite's busy handler, which retries at growing intervals and so lets some writers
+    /// wait far longer than others.
+    writers: Arc<Semaphore>,
 }
 
 impl Store {
@@ -138,7 +174,11 @@ impl Store {
             Backend::Postgres => &POSTGRES_MIGRATIONS,
         };
         migrator.run(&pool).await?;
-        let store = Store { pool, backend };
+        let store = Store {
+            pool,
+            backend,
+            writers: Arc::new(Semaphore::new(1)),
+        };
         if backend == Backend::Sqlite {
             // Refreshes the planner's statistics where they are stale, within a bounded
             // effort, so that queries by id use the primary key rather than a scan.
@@ -169,8 +209,17 @@ impl Store {
     /// wait for each other instead of failing when one upgrades from reading.
     pub async fn write(&self) -> Result<Tx> {
         let tx = match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
-            Backend::Postgres => self.pool.begin().await?,
+            Backend::Sqlite => {
+                let turn = self.writers.clone().acquire_owned().await.ok();
+                Tx {
+                    inner: self.pool.begin_with("BEGIN IMMEDIATE").await?,
+                    _turn: turn,
+                }
+            }
+            Backend::Postgres => Tx {
+                inner: self.pool.begin().await?,
+                _turn: None,
+            },
         };
         Ok(tx)
     }

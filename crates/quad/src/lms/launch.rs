@@ -172,11 +172,19 @@ async fn accept(
     params: &[(String, String)],
     target: Target,
 ) -> Result<Landing, Failure> {
-    let mut tx = api.store.write().await?;
-    let app = apps::by_slug(&mut tx, slug)
-        .await?
-        .filter(|a| a.kind == AppKind::Kaf.as_str())
-        .ok_or(Failure::NoSuchApp)?;
+    // Everything that needs no write is checked before the write transaction starts, since
+    // on SQLite writers take turns.
+    let (app, partner) = {
+        let mut conn = api.store.read().await?;
+        let app = apps::by_slug(&mut conn, slug)
+            .await?
+            .filter(|a| a.kind == AppKind::Kaf.as_str())
+            .ok_or(Failure::NoSuchApp)?;
+        let partner = partners::get(&mut conn, app.partner_id)
+            .await?
+            .ok_or(Failure::NoSuchApp)?;
+        (app, partner)
+    };
     if param(params, "oauth_consumer_key") != Some(app.lti11_key.as_str()) {
         return Err(Failure::Refused(LaunchRefusal::UnknownConsumer));
     }
@@ -185,11 +193,6 @@ async fn accept(
     let now = quad_store::now();
     lti::verify_signature("POST", &url, params, &app.lti11_secret, now)
         .map_err(Failure::Refused)?;
-    let nonce = param(params, "oauth_nonce").unwrap_or_default();
-    let expires = now + 2 * lti::TIMESTAMP_WINDOW_SECONDS;
-    if !quad_store::lti::use_nonce(&mut tx, &app.lti11_key, nonce, expires).await? {
-        return Err(Failure::Refused(LaunchRefusal::ReplayedNonce));
-    }
     let launch = lti::read_launch(params).map_err(Failure::Refused)?;
     if !target.takes(&launch.message) {
         return Err(Failure::Refused(LaunchRefusal::NotALaunch));
@@ -216,19 +219,31 @@ async fn accept(
     let role_names: Vec<&str> = launch.roles.iter().map(String::as_str).collect();
     let (app_role, course_role) = roles::map_lti_roles(&rows, &role_names);
 
+    let mut tx = api.store.write().await?;
+    let nonce = param(params, "oauth_nonce").unwrap_or_default();
+    let expires = now + 2 * lti::TIMESTAMP_WINDOW_SECONDS;
+    if !quad_store::lti::use_nonce(&mut tx, &app.lti11_key, nonce, expires).await? {
+        return Err(Failure::Refused(LaunchRefusal::ReplayedNonce));
+    }
     remember_user(&mut tx, &app, &user, &launch).await?;
     let gallery = course_gallery_of(&mut tx, &app, &launch).await?;
     if let Some(level) = course_role {
         refresh_membership(&mut tx, &gallery, &user, level).await?;
     }
-    portal::set_app_role(
-        &mut tx,
-        app.id,
-        app.partner_id,
-        user.as_str(),
-        app_role.as_str(),
-    )
-    .await?;
+    if portal::app_role(&mut tx, app.id, user.as_str())
+        .await?
+        .as_deref()
+        != Some(app_role.as_str())
+    {
+        portal::set_app_role(
+            &mut tx,
+            app.id,
+            app.partner_id,
+            user.as_str(),
+            app_role.as_str(),
+        )
+        .await?;
+    }
     quad_store::identity::record_login(&mut tx, app.partner_id, user.as_str(), app.id).await?;
     let plays = match &target {
         Target::Embed(entry) => {
@@ -259,9 +274,6 @@ async fn accept(
         }
         Message::Launch { .. } => None,
     };
-    let partner = partners::get(&mut tx, app.partner_id)
-        .await?
-        .ok_or(Failure::NoSuchApp)?;
     tx.commit()
         .await
         .map_err(|e| Failure::Fault(e.to_string()))?;
@@ -387,7 +399,14 @@ async fn refresh_membership(
         update_method: UpdateMethod::Automatic as i64,
         ..Member::default()
     };
-    members::put(conn, &member).await?;
+    // Most launches find the membership as it was; only a change is written.
+    let current = members::get(conn, gallery.id, user.as_str()).await?;
+    let unchanged = current.is_some_and(|m| {
+        m.permission_level == member.permission_level && m.status == member.status
+    });
+    if !unchanged {
+        members::put(conn, &member).await?;
+    }
     Ok(())
 }
 
