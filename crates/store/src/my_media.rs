@@ -66,11 +66,12 @@ fn query_sql(select: &str, partner_id: i64, q: &MyMediaQuery) -> Sql {
     sql
 }
 
-/// How many entries an unfiltered My Media holds, read from the owner and collaborator
-/// indexes alone instead of from every entry row.
-fn unfiltered_count_sql(partner_id: i64, q: &MyMediaQuery) -> Sql {
+/// An unfiltered My Media as `(id, created_at)` rows, `select` wrapped around them: the
+/// owned part is read from the owner index alone, without reading entry rows.
+fn unfiltered_sql(select: &str, partner_id: i64, q: &MyMediaQuery) -> Sql {
     let user = q.user.as_str();
-    let mut sql = Sql::new("SELECT COUNT(*) FROM (SELECT o.id FROM entry o WHERE o.partner_id = ");
+    let mut sql = Sql::new(select);
+    sql.push(" FROM (SELECT o.id, o.created_at FROM entry o WHERE o.partner_id = ");
     sql.bind(partner_id)
         .push(" AND o.owner_id = ")
         .bind(user)
@@ -79,7 +80,7 @@ fn unfiltered_count_sql(partner_id: i64, q: &MyMediaQuery) -> Sql {
     let roles = q.ownership.collaborator_roles();
     if !roles.is_empty() {
         sql.push(
-            " UNION SELECT ec.entry_id FROM entry_collaborator ec JOIN entry c \
+            " UNION SELECT c.id, c.created_at FROM entry_collaborator ec JOIN entry c \
              ON c.id = ec.entry_id WHERE ec.partner_id = ",
         );
         sql.bind(partner_id).push(" AND ec.user_id = ").bind(user);
@@ -95,17 +96,24 @@ fn unfiltered_count_sql(partner_id: i64, q: &MyMediaQuery) -> Sql {
 pub async fn list(conn: &mut Conn, partner_id: i64, q: &MyMediaQuery) -> Result<(Vec<Entry>, i64)> {
     let unfiltered = q.media_type.is_none() && q.publish_state.is_none() && q.keywords.is_empty();
     let count = if unfiltered {
-        unfiltered_count_sql(partner_id, q)
+        unfiltered_sql("SELECT COUNT(*)", partner_id, q)
     } else {
         query_sql("SELECT COUNT(*)", partner_id, q)
     };
     let total: i64 = count.query().fetch_one(&mut *conn).await?.try_get(0)?;
-    let mut sql = query_sql("SELECT e.id", partner_id, q);
+    // By date, an unfiltered page is ordered from the indexes too.
+    let by_date = matches!(q.sort, Sort::Newest | Sort::Oldest);
+    let mut sql = if unfiltered && by_date {
+        unfiltered_sql("SELECT mine.id", partner_id, q)
+    } else {
+        query_sql("SELECT e.id", partner_id, q)
+    };
+    let column = if unfiltered && by_date { "mine" } else { "e" };
     let order = match q.sort {
-        Sort::Newest => "e.created_at DESC, e.id DESC",
-        Sort::Oldest => "e.created_at ASC, e.id ASC",
-        Sort::Name => "lower(e.name) ASC, e.id ASC",
-        Sort::Plays => "e.plays DESC, e.id DESC",
+        Sort::Newest => format!("{column}.created_at DESC, {column}.id DESC"),
+        Sort::Oldest => format!("{column}.created_at ASC, {column}.id ASC"),
+        Sort::Name => "lower(e.name) ASC, e.id ASC".to_owned(),
+        Sort::Plays => "e.plays DESC, e.id DESC".to_owned(),
     };
     sql.push(&format!(" ORDER BY {order} LIMIT "))
         .bind(q.page_size.clamp(1, 500));
