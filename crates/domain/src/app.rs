@@ -233,7 +233,8 @@ pub const SETTINGS: &[SettingSpec] = &[
         default: r#""Yes""#,
         apps: KAF,
         description: "When a course member opens an embed of an entry not published in the \
-            course: Yes re-publishes it, No shows a message, RespectPrivate re-publishes unless the owner removed or hid it after the embed",
+            course: Yes re-publishes it, No shows a message, RespectPrivate re-publishes unless \
+            the owner removed or hid it after the embed",
     },
     SettingSpec {
         module: "browseandembed",

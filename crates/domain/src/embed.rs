@@ -141,7 +141,9 @@ mod tests {
         fn nothing_plays_for_someone_outside_the_course_or_after_deletion(
             published: bool, withdrew: bool, member: bool, exists: bool,
             setting in prop_oneof![
-                Just(AutoRepublish::Yes), Just(AutoRepublish::No), Just(AutoRepublish::RespectPrivate)
+                Just(AutoRepublish::Yes),
+                Just(AutoRepublish::No),
+                Just(AutoRepublish::RespectPrivate),
             ],
         ) {
             let f = EmbedFacts {
