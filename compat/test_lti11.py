@@ -190,3 +190,18 @@ def test_a_page_token_from_another_launch_cannot_be_forged(server, lms):
     )
     assert page.status_code == 403
     assert re.search(r"expired|Open it again", page.text)
+
+
+def test_a_course_made_ahead_is_the_one_its_first_launch_finds(server, api, admin, lms):
+    context = course_id()
+    made = server.command("course", "add", "--app", lms["slug"], "--context", context,
+                          "--title", "Genetics 201")
+    gallery = category(admin, f"{lms['slug']}>site>channels>{context}")
+    assert gallery is not None and gallery.id == made["galleryCategoryId"]
+    assert category(admin, f"{lms['slug']}>site>channels>{context}>InContext").id == made["inContextCategoryId"]
+
+    reply = send(signed(lms, launch_params(api.uid("prof"), INSTRUCTOR, context), target="courseGallery"))
+    page = requests.get(server.url + reply.headers["location"], timeout=30)
+
+    assert f'data-category-id="{made["galleryCategoryId"]}"' in page.text
+    assert f"Course {context}" in page.text, "the launch refreshed the title"

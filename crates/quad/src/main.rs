@@ -45,6 +45,11 @@ enum Command {
         #[command(subcommand)]
         command: IdentityCommand,
     },
+    /// Manages the courses of LMS apps.
+    Course {
+        #[command(subcommand)]
+        command: CourseCommand,
+    },
     /// Manages user ids.
     User {
         #[command(subcommand)]
@@ -59,6 +64,25 @@ enum IdentityCommand {
     Report {
         #[arg(long)]
         partner: i64,
+        #[command(flatten)]
+        store: StoreConfig,
+    },
+}
+
+#[derive(Subcommand)]
+enum CourseCommand {
+    /// Creates a course's Media Gallery and InContext categories ahead of its first launch,
+    /// so that schedules and bulk publishing can target them; prints them as JSON.
+    Add {
+        /// The LMS app's slug.
+        #[arg(long)]
+        app: String,
+        /// The LMS's context id of the course (`context_id` in its launches).
+        #[arg(long)]
+        context: String,
+        /// The course title people know it by; the context id when left out.
+        #[arg(long, default_value = "")]
+        title: String,
         #[command(flatten)]
         store: StoreConfig,
     },
@@ -183,6 +207,19 @@ async fn run(command: Command) -> Result<(), String> {
         } => {
             let report = quad::identity::report(&open_store(&store).await?, partner).await?;
             print_json(&report)
+        }
+        Command::Course {
+            command:
+                CourseCommand::Add {
+                    app,
+                    context,
+                    title,
+                    store,
+                },
+        } => {
+            let added =
+                quad::lms::courses::add(&open_store(&store).await?, &app, &context, &title).await?;
+            print_json(&added)
         }
         Command::User {
             command:

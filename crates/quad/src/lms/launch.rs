@@ -24,6 +24,8 @@ use quad_store::members::{self, Member};
 use quad_store::{Conn, StoreError, entries, partners, portal, publications, users};
 use serde_json::Value;
 
+use super::courses::{self, CourseError};
+
 /// How long the session of an LMS page lasts.
 const SESSION_SECONDS: i64 = 4 * 3600;
 
@@ -336,49 +338,21 @@ async fn remember_user(
     Ok(())
 }
 
-/// The course's Media Gallery, `<root>>site>channels><context_id>`, with its `InContext`
-/// category: created on the first launch in the course, its title refreshed on every one.
+/// The course's Media Gallery, made on the first launch in the course, its title refreshed.
 async fn course_gallery_of(
     conn: &mut Conn,
     app: &App,
     launch: &Launch,
 ) -> Result<Category, Failure> {
-    let root = categories::get(conn, app.partner_id, app.root_category_id)
-        .await?
-        .ok_or(Failure::NoSuchApp)?;
-    let channels_name = format!("{}>site>channels", root.full_name);
-    let context = &launch.course.context_id;
-    let gallery_name = format!("{channels_name}>{context}");
-    let gallery = match categories::get_by_full_name(conn, app.partner_id, &gallery_name).await? {
-        Some(existing) => existing,
-        None => {
-            let channels = categories::get_by_full_name(conn, app.partner_id, &channels_name)
-                .await?
-                .ok_or(Failure::NoSuchApp)?;
-            let mut gallery =
-                crate::apps::create_category(conn, app.partner_id, Some(&channels), context, "")
-                    .await
-                    .map_err(|_| Failure::Refused(LaunchRefusal::Missing("a usable context_id")))?;
-            let fields = lti::course_category_fields();
-            gallery.privacy = fields.privacy;
-            gallery.appear_in_list = fields.appear_in_list;
-            gallery.contribution_policy = fields.contribution_policy;
-            categories::update(conn, &gallery).await?;
-            let mut in_context =
-                crate::apps::create_category(conn, app.partner_id, Some(&gallery), "InContext", "")
-                    .await
-                    .map_err(Failure::Fault)?;
-            in_context.privacy = fields.privacy;
-            in_context.appear_in_list = fields.appear_in_list;
-            in_context.contribution_policy = fields.contribution_policy;
-            in_context.inheritance_type = 1;
-            in_context.inherited_parent_id = gallery.id;
-            categories::update(conn, &in_context).await?;
-            gallery
-        }
-    };
-    portal::put_course(conn, app.id, context, &launch.course.title, gallery.id).await?;
-    Ok(gallery)
+    let course = &launch.course;
+    match courses::ensure(conn, app, &course.context_id, &course.title).await {
+        Ok((gallery, _)) => Ok(gallery),
+        Err(CourseError::UnusableContext(_)) => Err(Failure::Refused(LaunchRefusal::Missing(
+            "a usable context_id",
+        ))),
+        Err(CourseError::BrokenTree(why)) => Err(Failure::Fault(why)),
+        Err(CourseError::Store(e)) => Err(Failure::from(e)),
+    }
 }
 
 /// Sets the user's membership of the course gallery to the launch's course role.

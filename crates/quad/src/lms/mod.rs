@@ -3,6 +3,7 @@
 //! LMS's iframe, where third-party cookies are often blocked, so the session travels in the
 //! page's links as a short-lived KS (`t`), not in a cookie.
 
+pub mod courses;
 mod launch;
 pub(crate) mod pages;
 mod test_lms;
