@@ -16,6 +16,7 @@ import requests
 from lti import ToolConsumer
 
 from KalturaClient.Plugins.Core import (
+    KalturaCategoryEntryFilter,
     KalturaCategoryFilter,
     KalturaCategoryEntry,
     KalturaMediaEntry,
@@ -205,3 +206,52 @@ def test_a_course_made_ahead_is_the_one_its_first_launch_finds(server, api, admi
 
     assert f'data-category-id="{made["galleryCategoryId"]}"' in page.text
     assert f"Course {context}" in page.text, "the launch refreshed the title"
+
+
+def test_a_student_adds_their_own_entry_to_the_course_gallery(server, api, admin, lms):
+    context = course_id()
+    student = api.uid("student")
+    send(signed(lms, launch_params(api.uid("prof"), INSTRUCTOR, context)))
+    entry = admin.media.add(KalturaMediaEntry(name="My project", mediaType=KalturaMediaType.VIDEO, userId=student))
+    reply = send(signed(lms, launch_params(student, LEARNER, context), target="courseGallery"))
+    page = requests.get(server.url + reply.headers["location"], timeout=30)
+    assert f'data-addable-entry-id="{entry.id}"' in page.text
+    token = reply.headers["location"].split("t=", 1)[1]
+
+    added = requests.post(
+        f"{server.url}/{lms['slug']}/lti/pages/course/{context}/add",
+        data={"t": requests.utils.unquote(token), "entry": entry.id},
+        allow_redirects=False,
+        timeout=30,
+    )
+
+    assert added.status_code == 303, added.text
+    gallery = category(admin, f"{lms['slug']}>site>channels>{context}")
+    found = admin.categoryEntry.list(
+        KalturaCategoryEntryFilter(categoryIdEqual=gallery.id, entryIdEqual=entry.id)
+    ).objects
+    assert len(found) == 1 and found[0].creatorUserId == student
+    after = requests.get(server.url + added.headers["location"], timeout=30)
+    assert f'data-entry-id="{entry.id}"' in after.text
+
+
+def test_nobody_adds_someone_elses_entry_to_a_course_gallery(server, api, admin, lms):
+    context = course_id()
+    owner, student = api.uid("prof"), api.uid("student")
+    send(signed(lms, launch_params(owner, INSTRUCTOR, context)))
+    entry = admin.media.add(KalturaMediaEntry(name="Not mine", mediaType=KalturaMediaType.VIDEO, userId=owner))
+    reply = send(signed(lms, launch_params(student, LEARNER, context), target="courseGallery"))
+    token = requests.utils.unquote(reply.headers["location"].split("t=", 1)[1])
+
+    refused = requests.post(
+        f"{server.url}/{lms['slug']}/lti/pages/course/{context}/add",
+        data={"t": token, "entry": entry.id},
+        allow_redirects=False,
+        timeout=30,
+    )
+
+    assert refused.status_code in (403, 404), refused.text
+    gallery = category(admin, f"{lms['slug']}>site>channels>{context}")
+    assert admin.categoryEntry.list(
+        KalturaCategoryEntryFilter(categoryIdEqual=gallery.id, entryIdEqual=entry.id)
+    ).objects == []

@@ -75,6 +75,7 @@ pub fn reason_text(reason: &str, added_by: Option<&str>, course: Option<&str>) -
         "watch" => format!("{who} when a student watched it{place}"),
         "schedule" | "template" => format!("{who} by a scheduled recording"),
         "manual" => format!("{who} from the portal"),
+        "gallery" => format!("{who} from the course's Media Gallery{place}"),
         _ => format!("{who} through the API"),
     }
 }
@@ -225,5 +226,13 @@ mod tests {
             &people,
             AppRole::PrivateOnly
         ));
+    }
+
+    #[test]
+    fn an_entry_added_from_a_course_gallery_says_so() {
+        assert_eq!(
+            reason_text("gallery", Some("sam"), Some("Biology 101")),
+            "added by sam from the course's Media Gallery in Biology 101"
+        );
     }
 }

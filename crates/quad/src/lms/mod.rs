@@ -43,5 +43,9 @@ pub fn router(api: Arc<Api>, test_lms: bool) -> Router {
             "/{slug}/lti/pages/course/{context}",
             get(pages::course_gallery),
         )
+        .route(
+            "/{slug}/lti/pages/course/{context}/add",
+            post(pages::add_to_gallery),
+        )
         .with_state(api)
 }

@@ -110,6 +110,10 @@ struct EntriesPage {
     total: i64,
     data_category_id: Option<i64>,
     empty: &'static str,
+    /// On a course gallery: the viewer's own entries not in it yet, to add.
+    addable: Vec<Pickable>,
+    add_action: String,
+    token: String,
 }
 
 fn render(page: EntriesPage) -> PortalResult<Response> {
@@ -164,6 +168,9 @@ async fn my_media_page(api: &Api, slug: &str, q: &PageQuery) -> PortalResult<Res
         total,
         data_category_id: None,
         empty: "You have no media yet.",
+        addable: Vec::new(),
+        add_action: String::new(),
+        token: String::new(),
     })
 }
 
@@ -221,6 +228,22 @@ async fn gallery_page(
         .into_iter()
         .find(|(c, _)| c == context)
         .map_or_else(|| context.to_owned(), |(_, t)| t);
+    // Contributors add from their My Media; the publishing rule decides when they send.
+    let addable = if v.role.has_my_media() {
+        let mut mine = MyMediaQuery::new(user.clone());
+        mine.page_size = 50;
+        let (own, _) = my_media::list(&mut conn, v.partner.id, &mine)
+            .await
+            .map_err(PortalError::store)?;
+        let listed: Vec<&str> = found.iter().map(|e| e.id.as_str()).collect();
+        let rest: Vec<_> = own
+            .into_iter()
+            .filter(|e| !listed.contains(&e.id.as_str()))
+            .collect();
+        pickable(&rest)
+    } else {
+        Vec::new()
+    };
     render(EntriesPage {
         heading: format!("Media Gallery of {title}"),
         app_name: v.app.name,
@@ -229,6 +252,9 @@ async fn gallery_page(
         total,
         data_category_id: Some(gallery.id),
         empty: "Nothing is published in this course yet.",
+        addable,
+        add_action: format!("/{slug}/lti/pages/course/{context}/add"),
+        token: q.t.clone(),
     })
 }
 
@@ -592,4 +618,55 @@ pub async fn event(
         Ok::<_, PortalError>(StatusCode::NO_CONTENT.into_response())
     };
     counted.await.unwrap_or_else(refused)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct AddForm {
+    #[serde(default)]
+    t: String,
+    #[serde(default)]
+    entry: String,
+}
+
+/// `POST lti/pages/course/{context}/add`: adds one of the viewer's entries to the course's
+/// Media Gallery, by the same publishing rule as everywhere (pending where moderated).
+pub async fn add_to_gallery(
+    State(api): State<Arc<Api>>,
+    Path((slug, context)): Path<(String, String)>,
+    axum::Form(form): axum::Form<AddForm>,
+) -> Response {
+    let added = async {
+        let v = visit(&api, &slug, &form.t).await?;
+        let mut conn = api.store.read().await.map_err(PortalError::store)?;
+        let root = categories::get(&mut conn, v.partner.id, v.app.root_category_id)
+            .await
+            .map_err(PortalError::store)?
+            .ok_or(PortalError::NotFound)?;
+        let name = format!("{}>site>channels>{context}", root.full_name);
+        let gallery = categories::get_by_full_name(&mut conn, v.partner.id, &name)
+            .await
+            .map_err(PortalError::store)?
+            .ok_or(PortalError::NotFound)?;
+        drop(conn);
+        let caller = Caller {
+            api: &api,
+            ks: &form.t,
+            origin: "gallery",
+            base_url: "",
+        };
+        caller
+            .publish(&form.entry, &[gallery.id])
+            .await
+            .map_err(PortalError::api)?;
+        let token: String = form_urlencoded::byte_serialize(form.t.as_bytes()).collect();
+        let mut response = StatusCode::SEE_OTHER.into_response();
+        let back = format!("/{slug}/lti/pages/course/{context}?t={token}");
+        if let Ok(value) = back.parse() {
+            response
+                .headers_mut()
+                .insert(axum::http::header::LOCATION, value);
+        }
+        Ok::<_, PortalError>(response)
+    };
+    added.await.unwrap_or_else(refused)
 }
