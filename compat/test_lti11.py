@@ -255,3 +255,36 @@ def test_nobody_adds_someone_elses_entry_to_a_course_gallery(server, api, admin,
     assert admin.categoryEntry.list(
         KalturaCategoryEntryFilter(categoryIdEqual=gallery.id, entryIdEqual=entry.id)
     ).objects == []
+
+
+def test_a_course_manager_moderates_what_members_add(server, api, admin, lms):
+    context = course_id()
+    teacher, student = api.uid("prof"), api.uid("student")
+    teacher_page = send(signed(lms, launch_params(teacher, INSTRUCTOR, context), target="courseGallery"))
+    teacher_token = requests.utils.unquote(teacher_page.headers["location"].split("t=", 1)[1])
+    base = f"{server.url}/{lms['slug']}/lti/pages/course/{context}"
+    entry = admin.media.add(KalturaMediaEntry(name="Homework", mediaType=KalturaMediaType.VIDEO, userId=student))
+    reply = send(signed(lms, launch_params(student, LEARNER, context), target="courseGallery"))
+    student_token = requests.utils.unquote(reply.headers["location"].split("t=", 1)[1])
+
+    # A member may not change the gallery; its manager turns moderation on.
+    refused = requests.post(f"{base}/settings", data={"t": student_token, "moderated": "1"},
+                            allow_redirects=False, timeout=30)
+    saved = requests.post(f"{base}/settings", data={"t": teacher_token, "moderated": "1"},
+                          allow_redirects=False, timeout=30)
+    added = requests.post(f"{base}/add", data={"t": student_token, "entry": entry.id},
+                          allow_redirects=False, timeout=30)
+    waiting = requests.get(base, params={"t": teacher_token}, timeout=30)
+    approved = requests.post(f"{base}/moderate",
+                             data={"t": teacher_token, "entry": entry.id, "decision": "approve"},
+                             allow_redirects=False, timeout=30)
+
+    assert refused.status_code == 403
+    assert (saved.status_code, added.status_code, approved.status_code) == (303, 303, 303)
+    assert f'data-pending-entry-id="{entry.id}"' in waiting.text
+    gallery = category(admin, f"{lms['slug']}>site>channels>{context}")
+    assert gallery.moderation.getValue() == 1, "moderated now"
+    found = admin.categoryEntry.list(
+        KalturaCategoryEntryFilter(categoryIdEqual=gallery.id, entryIdEqual=entry.id)
+    ).objects
+    assert found[0].status.getValue() == 2, "approved"

@@ -47,5 +47,13 @@ pub fn router(api: Arc<Api>, test_lms: bool) -> Router {
             "/{slug}/lti/pages/course/{context}/add",
             post(pages::add_to_gallery),
         )
+        .route(
+            "/{slug}/lti/pages/course/{context}/moderate",
+            post(pages::moderate),
+        )
+        .route(
+            "/{slug}/lti/pages/course/{context}/settings",
+            post(pages::gallery_settings),
+        )
         .with_state(api)
 }

@@ -11,6 +11,7 @@ use quad_api::Api;
 use quad_api::local::Caller;
 use quad_domain::app::{self, AppKind};
 use quad_domain::entitlement::ListScope;
+use quad_domain::membership::{self, MemberStatus, Membership, PermissionLevel};
 use quad_domain::my_media::MyMediaQuery;
 use quad_domain::roles::AppRole;
 use quad_domain::{EntitlementContext, Session};
@@ -114,6 +115,12 @@ struct EntriesPage {
     addable: Vec<Pickable>,
     add_action: String,
     token: String,
+    /// For the gallery's moderators: what waits for approval.
+    pending: Vec<Pickable>,
+    /// For the gallery's managers: its settings.
+    manages: bool,
+    moderated: bool,
+    description: String,
 }
 
 fn render(page: EntriesPage) -> PortalResult<Response> {
@@ -171,6 +178,10 @@ async fn my_media_page(api: &Api, slug: &str, q: &PageQuery) -> PortalResult<Res
         addable: Vec::new(),
         add_action: String::new(),
         token: String::new(),
+        pending: Vec::new(),
+        manages: false,
+        moderated: false,
+        description: String::new(),
     })
 }
 
@@ -244,6 +255,24 @@ async fn gallery_page(
     } else {
         Vec::new()
     };
+    let level = gallery_level(&mut conn, &gallery, &user).await?;
+    let pending = if level.is_some_and(PermissionLevel::may_moderate) {
+        let waiting = publications::of_category(&mut conn, gallery.id)
+            .await
+            .map_err(PortalError::store)?;
+        let ids: Vec<String> = waiting
+            .into_iter()
+            .filter(|p| p.status == publications::STATUS_PENDING)
+            .map(|p| p.entry_id)
+            .collect();
+        pickable(
+            &entries::get_many(&mut conn, v.partner.id, &ids)
+                .await
+                .map_err(PortalError::store)?,
+        )
+    } else {
+        Vec::new()
+    };
     render(EntriesPage {
         heading: format!("Media Gallery of {title}"),
         app_name: v.app.name,
@@ -253,8 +282,12 @@ async fn gallery_page(
         data_category_id: Some(gallery.id),
         empty: "Nothing is published in this course yet.",
         addable,
-        add_action: format!("/{slug}/lti/pages/course/{context}/add"),
+        add_action: format!("/{slug}/lti/pages/course/{context}"),
         token: q.t.clone(),
+        pending,
+        manages: membership::may_manage_category(true, level),
+        moderated: gallery.moderation,
+        description: gallery.description.clone().unwrap_or_default(),
     })
 }
 
@@ -637,17 +670,7 @@ pub async fn add_to_gallery(
 ) -> Response {
     let added = async {
         let v = visit(&api, &slug, &form.t).await?;
-        let mut conn = api.store.read().await.map_err(PortalError::store)?;
-        let root = categories::get(&mut conn, v.partner.id, v.app.root_category_id)
-            .await
-            .map_err(PortalError::store)?
-            .ok_or(PortalError::NotFound)?;
-        let name = format!("{}>site>channels>{context}", root.full_name);
-        let gallery = categories::get_by_full_name(&mut conn, v.partner.id, &name)
-            .await
-            .map_err(PortalError::store)?
-            .ok_or(PortalError::NotFound)?;
-        drop(conn);
+        let gallery = course_gallery_of(&api, &v, &context).await?;
         let caller = Caller {
             api: &api,
             ks: &form.t,
@@ -658,15 +681,136 @@ pub async fn add_to_gallery(
             .publish(&form.entry, &[gallery.id])
             .await
             .map_err(PortalError::api)?;
-        let token: String = form_urlencoded::byte_serialize(form.t.as_bytes()).collect();
-        let mut response = StatusCode::SEE_OTHER.into_response();
-        let back = format!("/{slug}/lti/pages/course/{context}?t={token}");
-        if let Ok(value) = back.parse() {
-            response
-                .headers_mut()
-                .insert(axum::http::header::LOCATION, value);
-        }
-        Ok::<_, PortalError>(response)
+        Ok::<_, PortalError>(back_to_gallery(&slug, &context, &form.t))
     };
     added.await.unwrap_or_else(refused)
+}
+
+/// The viewer's active level on a course gallery.
+async fn gallery_level(
+    conn: &mut quad_store::Conn,
+    gallery: &quad_store::categories::Category,
+    user: &quad_domain::UserId,
+) -> PortalResult<Option<PermissionLevel>> {
+    let row = quad_store::members::get(conn, gallery.inherited_parent_id, user.as_str())
+        .await
+        .map_err(PortalError::store)?;
+    Ok(Membership::active_level(row.and_then(|m| {
+        Some(Membership {
+            level: PermissionLevel::from_code(m.permission_level)?,
+            status: MemberStatus::from_code(m.status)?,
+        })
+    })))
+}
+
+async fn course_gallery_of(
+    api: &Api,
+    v: &LmsVisit,
+    context: &str,
+) -> PortalResult<quad_store::categories::Category> {
+    let mut conn = api.store.read().await.map_err(PortalError::store)?;
+    let root = categories::get(&mut conn, v.partner.id, v.app.root_category_id)
+        .await
+        .map_err(PortalError::store)?
+        .ok_or(PortalError::NotFound)?;
+    let name = format!("{}>site>channels>{context}", root.full_name);
+    categories::get_by_full_name(&mut conn, v.partner.id, &name)
+        .await
+        .map_err(PortalError::store)?
+        .ok_or(PortalError::NotFound)
+}
+
+fn back_to_gallery(slug: &str, context: &str, token: &str) -> Response {
+    let token: String = form_urlencoded::byte_serialize(token.as_bytes()).collect();
+    let mut response = StatusCode::SEE_OTHER.into_response();
+    if let Ok(value) = format!("/{slug}/lti/pages/course/{context}?t={token}").parse() {
+        response
+            .headers_mut()
+            .insert(axum::http::header::LOCATION, value);
+    }
+    response
+}
+
+#[derive(Debug, Deserialize)]
+pub struct DecisionForm {
+    #[serde(default)]
+    t: String,
+    #[serde(default)]
+    entry: String,
+    #[serde(default)]
+    decision: String,
+}
+
+/// `POST lti/pages/course/{context}/moderate`: a moderator approves or rejects.
+pub async fn moderate(
+    State(api): State<Arc<Api>>,
+    Path((slug, context)): Path<(String, String)>,
+    axum::Form(form): axum::Form<DecisionForm>,
+) -> Response {
+    let decided = async {
+        let v = visit(&api, &slug, &form.t).await?;
+        let gallery = course_gallery_of(&api, &v, &context).await?;
+        let action = match form.decision.as_str() {
+            "approve" => "activate",
+            "reject" => "reject",
+            _ => return Err(PortalError::BadRequest("Approve or reject.".to_owned())),
+        };
+        let caller = Caller {
+            api: &api,
+            ks: &form.t,
+            origin: "gallery",
+            base_url: "",
+        };
+        let category = gallery.id.to_string();
+        caller
+            .call(
+                "categoryEntry",
+                action,
+                &[("entryId", form.entry.as_str()), ("categoryId", &category)],
+                &[],
+            )
+            .await
+            .map_err(PortalError::api)?;
+        Ok(back_to_gallery(&slug, &context, &form.t))
+    };
+    decided.await.unwrap_or_else(refused)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct GallerySettingsForm {
+    #[serde(default)]
+    t: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    moderated: Option<String>,
+}
+
+/// `POST lti/pages/course/{context}/settings`: a manager changes the gallery's description
+/// and whether it holds new media for moderation.
+pub async fn gallery_settings(
+    State(api): State<Arc<Api>>,
+    Path((slug, context)): Path<(String, String)>,
+    axum::Form(form): axum::Form<GallerySettingsForm>,
+) -> Response {
+    let saved = async {
+        let v = visit(&api, &slug, &form.t).await?;
+        let user = v.session.user.clone().ok_or(PortalError::NotFound)?;
+        let mut gallery = course_gallery_of(&api, &v, &context).await?;
+        let mut tx = api.store.write().await.map_err(PortalError::store)?;
+        let level = gallery_level(&mut tx, &gallery, &user).await?;
+        if !membership::may_manage_category(true, level) {
+            return Err(PortalError::Forbidden(
+                "Only the course's managers may change its Media Gallery.".to_owned(),
+            ));
+        }
+        gallery.description = Some(form.description.trim().to_owned()).filter(|d| !d.is_empty());
+        gallery.moderation = form.moderated.is_some();
+        categories::update(&mut tx, &gallery)
+            .await
+            .map_err(PortalError::store)?;
+        tx.commit().await.map_err(PortalError::store)?;
+        Ok(back_to_gallery(&slug, &context, &form.t))
+    };
+    saved.await.unwrap_or_else(refused)
 }
