@@ -279,8 +279,10 @@ pub async fn mark_deleted(conn: &mut Conn, c: &Category) -> Result<()> {
 pub async fn recount_members(conn: &mut Conn, id: i64) -> Result<()> {
     sqlx::query(
         "UPDATE category SET \
-         members_count = (SELECT COUNT(*) FROM category_user WHERE category_id = $1 AND status = 1), \
-         pending_members_count = (SELECT COUNT(*) FROM category_user WHERE category_id = $1 AND status = 2) \
+         members_count = (SELECT COUNT(*) FROM category_user \
+         WHERE category_id = $1 AND status = 1), \
+         pending_members_count = (SELECT COUNT(*) FROM category_user \
+         WHERE category_id = $1 AND status = 2) \
          WHERE id = $1",
     )
     .bind(id)

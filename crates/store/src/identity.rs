@@ -14,7 +14,8 @@ pub async fn record_login(
 ) -> Result<()> {
     let t = now();
     sqlx::query(
-        "INSERT INTO user_login (partner_id, user_id, app_id, logins, first_login_at, last_login_at) \
+        "INSERT INTO user_login \
+         (partner_id, user_id, app_id, logins, first_login_at, last_login_at) \
          VALUES ($1, $2, $3, 1, $4, $4) ON CONFLICT (partner_id, user_id, app_id) DO UPDATE SET \
          logins = user_login.logins + 1, last_login_at = excluded.last_login_at",
     )
@@ -100,7 +101,8 @@ pub async fn rename_user(conn: &mut Conn, partner_id: i64, old: &str, new: &str)
     ];
     let doubled: Vec<i64> = sqlx::query_scalar(
         "SELECT category_id FROM category_user WHERE partner_id = $1 AND user_id = $2 AND \
-         category_id IN (SELECT category_id FROM category_user WHERE partner_id = $1 AND user_id = $3)",
+         category_id IN (SELECT category_id FROM category_user \
+         WHERE partner_id = $1 AND user_id = $3)",
     )
     .bind(partner_id)
     .bind(old)
@@ -115,13 +117,16 @@ pub async fn rename_user(conn: &mut Conn, partner_id: i64, old: &str, new: &str)
             .execute(&mut *conn)
             .await?;
     }
-    sqlx::query("DELETE FROM category_user WHERE partner_id = $1 AND user_id = $2 AND \
-        category_id IN (SELECT category_id FROM category_user WHERE partner_id = $1 AND user_id = $3)")
-        .bind(partner_id)
-        .bind(old)
-        .bind(new)
-        .execute(&mut *conn)
-        .await?;
+    sqlx::query(
+        "DELETE FROM category_user WHERE partner_id = $1 AND user_id = $2 AND \
+         category_id IN (SELECT category_id FROM category_user \
+         WHERE partner_id = $1 AND user_id = $3)",
+    )
+    .bind(partner_id)
+    .bind(old)
+    .bind(new)
+    .execute(&mut *conn)
+    .await?;
     sqlx::query("UPDATE category_user SET user_id = $3 WHERE partner_id = $1 AND user_id = $2")
         .bind(partner_id)
         .bind(old)
