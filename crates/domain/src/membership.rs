@@ -90,6 +90,14 @@ pub struct Membership {
 }
 
 impl Membership {
+    /// A stored membership, from its level and status codes, when both are known.
+    pub fn from_codes(level: i64, status: i64) -> Option<Membership> {
+        Some(Membership {
+            level: PermissionLevel::from_code(level)?,
+            status: MemberStatus::from_code(status)?,
+        })
+    }
+
     /// The level that counts for permission checks: only active memberships count.
     pub fn active_level(membership: Option<Membership>) -> Option<PermissionLevel> {
         membership
@@ -405,5 +413,18 @@ mod tests {
         assert!(!may_manage_category(true, None));
         assert!(!may_manage_category(true, Some(PermissionLevel::Moderator)));
         assert!(may_manage_category(true, Some(PermissionLevel::Manager)));
+    }
+
+    #[test]
+    fn stored_codes_read_back_as_a_membership_only_when_both_are_known() {
+        assert_eq!(
+            Membership::from_codes(1, 1),
+            Some(Membership {
+                level: PermissionLevel::Moderator,
+                status: MemberStatus::Active,
+            })
+        );
+        assert_eq!(Membership::from_codes(9, 1), None);
+        assert_eq!(Membership::from_codes(1, 9), None);
     }
 }

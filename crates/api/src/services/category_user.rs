@@ -57,12 +57,7 @@ pub(super) async fn membership(
     let row = members::get(conn, category.inherited_parent_id, user)
         .await
         .map_err(internal)?;
-    Ok(row.and_then(|m| {
-        Some(Membership {
-            level: PermissionLevel::from_code(m.permission_level)?,
-            status: MemberStatus::from_code(m.status)?,
-        })
-    }))
+    Ok(row.and_then(|m| Membership::from_codes(m.permission_level, m.status)))
 }
 
 /// The user's active permission level on a category, if any.

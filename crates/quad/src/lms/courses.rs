@@ -25,6 +25,27 @@ impl From<quad_store::StoreError> for CourseError {
     }
 }
 
+/// The `InContext` category of a course gallery.
+pub async fn in_context(conn: &mut Conn, gallery: &Category) -> Result<Category, CourseError> {
+    let name = format!("{}>InContext", gallery.full_name);
+    categories::get_by_full_name(conn, gallery.partner_id, &name)
+        .await?
+        .ok_or(CourseError::BrokenTree(format!("no {name}")))
+}
+
+/// The course's Media Gallery, if the course exists.
+pub async fn gallery(
+    conn: &mut Conn,
+    app: &App,
+    context: &str,
+) -> Result<Option<Category>, CourseError> {
+    let root = categories::get(conn, app.partner_id, app.root_category_id)
+        .await?
+        .ok_or_else(|| CourseError::BrokenTree("the app's root category is gone".to_owned()))?;
+    let name = format!("{}>site>channels>{context}", root.full_name);
+    Ok(categories::get_by_full_name(conn, app.partner_id, &name).await?)
+}
+
 /// The course's Media Gallery and `InContext`, made when missing; the title is recorded
 /// (or refreshed) either way. Returns the gallery and its `InContext`.
 pub async fn ensure(
@@ -33,21 +54,16 @@ pub async fn ensure(
     context: &str,
     title: &str,
 ) -> Result<(Category, Category), CourseError> {
-    let root = categories::get(conn, app.partner_id, app.root_category_id)
-        .await?
-        .ok_or_else(|| CourseError::BrokenTree("the app's root category is gone".to_owned()))?;
-    let channels_name = format!("{}>site>channels", root.full_name);
-    let gallery_name = format!("{channels_name}>{context}");
-    let in_context_name = format!("{gallery_name}>InContext");
-    let found = categories::get_by_full_name(conn, app.partner_id, &gallery_name).await?;
-    let (gallery, in_context) = match found {
+    let (gallery, in_context) = match gallery(conn, app, context).await? {
         Some(gallery) => {
-            let in_context = categories::get_by_full_name(conn, app.partner_id, &in_context_name)
-                .await?
-                .ok_or_else(|| CourseError::BrokenTree(format!("no {in_context_name}")))?;
+            let in_context = in_context(conn, &gallery).await?;
             (gallery, in_context)
         }
         None => {
+            let root = categories::get(conn, app.partner_id, app.root_category_id)
+                .await?
+                .ok_or_else(|| CourseError::BrokenTree("the app's root is gone".to_owned()))?;
+            let channels_name = format!("{}>site>channels", root.full_name);
             let channels = categories::get_by_full_name(conn, app.partner_id, &channels_name)
                 .await?
                 .ok_or_else(|| CourseError::BrokenTree(format!("no {channels_name}")))?;

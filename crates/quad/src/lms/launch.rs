@@ -17,7 +17,7 @@ use quad_domain::membership::{MemberStatus, PermissionLevel, UpdateMethod};
 use quad_domain::roles::{self, AppRole};
 use quad_domain::{SessionType, UserId};
 use quad_store::apps::{self, App};
-use quad_store::categories::{self, Category};
+use quad_store::categories::Category;
 use quad_store::embeds::{self, Embed};
 use quad_store::lti::Selection;
 use quad_store::members::{self, Member};
@@ -345,13 +345,19 @@ async fn course_gallery_of(
     launch: &Launch,
 ) -> Result<Category, Failure> {
     let course = &launch.course;
-    match courses::ensure(conn, app, &course.context_id, &course.title).await {
-        Ok((gallery, _)) => Ok(gallery),
-        Err(CourseError::UnusableContext(_)) => Err(Failure::Refused(LaunchRefusal::Missing(
-            "a usable context_id",
-        ))),
-        Err(CourseError::BrokenTree(why)) => Err(Failure::Fault(why)),
-        Err(CourseError::Store(e)) => Err(Failure::from(e)),
+    courses::ensure(conn, app, &course.context_id, &course.title)
+        .await
+        .map(|(gallery, _)| gallery)
+        .map_err(course_failure)
+}
+
+fn course_failure(e: CourseError) -> Failure {
+    match e {
+        CourseError::UnusableContext(_) => {
+            Failure::Refused(LaunchRefusal::Missing("a usable context_id"))
+        }
+        CourseError::BrokenTree(why) => Failure::Fault(why),
+        CourseError::Store(e) => Failure::from(e),
     }
 }
 
@@ -417,10 +423,9 @@ async fn open_embed(
         },
     )
     .await?;
-    let in_context_name = format!("{}>InContext", course.gallery.full_name);
-    let in_context = categories::get_by_full_name(conn, course.app.partner_id, &in_context_name)
-        .await?
-        .ok_or_else(|| Failure::Fault(format!("the course has no {in_context_name}")))?;
+    let in_context = courses::in_context(conn, course.gallery)
+        .await
+        .map_err(course_failure)?;
     let course_categories = [course.gallery.id, in_context.id];
     let mut published = false;
     for category in course_categories {

@@ -11,7 +11,9 @@ use quad_api::Api;
 use quad_api::local::Caller;
 use quad_domain::app::{self, AppKind};
 use quad_domain::entitlement::ListScope;
-use quad_domain::membership::{self, MemberStatus, Membership, PermissionLevel};
+use quad_domain::membership::{self, Membership, PermissionLevel};
+
+use super::courses::{self, CourseError};
 use quad_domain::my_media::MyMediaQuery;
 use quad_domain::roles::AppRole;
 use quad_domain::{EntitlementContext, Session};
@@ -204,16 +206,8 @@ async fn gallery_page(
 ) -> PortalResult<Response> {
     let v = visit(api, slug, &q.t).await?;
     let user = v.session.user.clone().ok_or(PortalError::NotFound)?;
+    let gallery = course_gallery_of(api, &v, context).await?;
     let mut conn = api.store.read().await.map_err(PortalError::store)?;
-    let root = categories::get(&mut conn, v.partner.id, v.app.root_category_id)
-        .await
-        .map_err(PortalError::store)?
-        .ok_or(PortalError::NotFound)?;
-    let name = format!("{}>site>channels>{context}", root.full_name);
-    let gallery = categories::get_by_full_name(&mut conn, v.partner.id, &name)
-        .await
-        .map_err(PortalError::store)?
-        .ok_or(PortalError::NotFound)?;
     let ctx = EntitlementContext::for_session(&v.session, v.partner.entitlement_default);
     let filter = EntryFilter {
         categories_ids_match_or: Some(vec![gallery.id]),
@@ -555,18 +549,13 @@ async fn choose_entry(
         .map_err(PortalError::store)?
         .ok_or_else(|| PortalError::Forbidden("This choice was already sent.".to_owned()))?;
     if embed::embed_publishes(entry.owner_id == user.as_str()) {
-        let root = categories::get(&mut tx, v.partner.id, v.app.root_category_id)
+        let gallery = courses::gallery(&mut tx, &v.app, &selection.context_id)
             .await
-            .map_err(PortalError::store)?
-            .ok_or(PortalError::NotFound)?;
-        let name = format!(
-            "{}>site>channels>{}>InContext",
-            root.full_name, selection.context_id
-        );
-        if let Some(in_context) = categories::get_by_full_name(&mut tx, v.partner.id, &name)
-            .await
-            .map_err(PortalError::store)?
-        {
+            .map_err(course_error)?;
+        if let Some(gallery) = gallery {
+            let in_context = courses::in_context(&mut tx, &gallery)
+                .await
+                .map_err(course_error)?;
             publications::add_active_if_absent(
                 &mut tx,
                 &in_context,
@@ -696,10 +685,7 @@ async fn gallery_level(
         .await
         .map_err(PortalError::store)?;
     Ok(Membership::active_level(row.and_then(|m| {
-        Some(Membership {
-            level: PermissionLevel::from_code(m.permission_level)?,
-            status: MemberStatus::from_code(m.status)?,
-        })
+        Membership::from_codes(m.permission_level, m.status)
     })))
 }
 
@@ -709,17 +695,21 @@ async fn course_gallery_of(
     context: &str,
 ) -> PortalResult<quad_store::categories::Category> {
     let mut conn = api.store.read().await.map_err(PortalError::store)?;
-    let root = categories::get(&mut conn, v.partner.id, v.app.root_category_id)
+    courses::gallery(&mut conn, &v.app, context)
         .await
-        .map_err(PortalError::store)?
-        .ok_or(PortalError::NotFound)?;
-    let name = format!("{}>site>channels>{context}", root.full_name);
-    categories::get_by_full_name(&mut conn, v.partner.id, &name)
-        .await
-        .map_err(PortalError::store)?
+        .map_err(course_error)?
         .ok_or(PortalError::NotFound)
 }
 
+fn course_error(e: CourseError) -> PortalError {
+    match e {
+        CourseError::Store(e) => PortalError::store(e),
+        CourseError::BrokenTree(why) | CourseError::UnusableContext(why) => {
+            tracing::error!(reason = why, "course categories are not as expected");
+            PortalError::Internal
+        }
+    }
+}
 fn back_to_gallery(slug: &str, context: &str, token: &str) -> Response {
     let token: String = form_urlencoded::byte_serialize(token.as_bytes()).collect();
     let mut response = StatusCode::SEE_OTHER.into_response();

@@ -67,10 +67,7 @@ impl Memberships {
         Ok(Memberships(
             rows.into_iter()
                 .filter_map(|(category, level, status)| {
-                    let membership = Membership {
-                        level: PermissionLevel::from_code(level)?,
-                        status: MemberStatus::from_code(status)?,
-                    };
+                    let membership = Membership::from_codes(level, status)?;
                     (membership.status != MemberStatus::Deleted).then_some((category, membership))
                 })
                 .collect(),
