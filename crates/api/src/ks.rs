@@ -298,7 +298,13 @@ mod tests {
             secret in "[a-z0-9]{1,40}",
         ) {
             let privileges = "list:*".to_owned();
-            let f = KsFields { partner_id: 101, expiry: exp, session_type: t, user_id: user, privileges };
+            let f = KsFields {
+                partner_id: 101,
+                expiry: exp,
+                session_type: t,
+                user_id: user,
+                privileges,
+            };
             let ks = encode_v2(&f, &secret, [3; 16]);
             prop_assert_eq!(decode(&ks).and_then(|d| d.verify(&secret)), Some(f));
         }

@@ -336,7 +336,10 @@ mod tests {
     #[test]
     fn xml_errors_carry_code_message_and_args() {
         let xml = to_xml(&Out::Error(ApiError::entry_not_found("0_x")), 0.0);
-        assert!(xml.contains("<error><objectType>KalturaAPIException</objectType><code>ENTRY_ID_NOT_FOUND</code><message>Entry id &quot;0_x&quot; not found</message>"));
+        assert!(xml.contains(concat!(
+            "<error><objectType>KalturaAPIException</objectType><code>ENTRY_ID_NOT_FOUND</code>",
+            "<message>Entry id &quot;0_x&quot; not found</message>"
+        )));
         assert!(xml.contains("<name>ENTRY_ID</name><value>0_x</value>"));
     }
 
@@ -388,7 +391,10 @@ mod tests {
         list.apply_profile(&["id".to_owned()], true);
         assert_eq!(
             to_json(&list),
-            r#"{"objects":[{"id":"0_a","objectType":"KalturaMediaEntry"}],"totalCount":1,"objectType":"KalturaMediaListResponse"}"#
+            concat!(
+                r#"{"objects":[{"id":"0_a","objectType":"KalturaMediaEntry"}],"totalCount":1,"#,
+                r#""objectType":"KalturaMediaListResponse"}"#
+            )
         );
     }
 }

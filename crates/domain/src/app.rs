@@ -178,7 +178,20 @@ pub const SETTINGS: &[SettingSpec] = &[
         module: "roles",
         name: "ltiRoles",
         kind: SettingType::Rows(&["ltiRole", "kmsRole", "kmsContextualRole"]),
-        default: r#"[{"ltiRole":"Learner","kmsRole":"privateOnlyRole","kmsContextualRole":"CONTRIBUTOR"},{"ltiRole":"Instructor","kmsRole":"privateOnlyRole","kmsContextualRole":"MANAGER"},{"ltiRole":"Administrator","kmsRole":"privateOnlyRole","kmsContextualRole":"MANAGER"},{"ltiRole":"TeachingAssistant","kmsRole":"privateOnlyRole","kmsContextualRole":"MODERATOR"},{"ltiRole":"ContentDeveloper","kmsRole":"privateOnlyRole","kmsContextualRole":"MANAGER"},{"ltiRole":"None","kmsRole":"viewerRole","kmsContextualRole":"MEMBER"}]"#,
+        default: concat!(
+            r#"[{"ltiRole":"Learner","kmsRole":"privateOnlyRole","#,
+            r#""kmsContextualRole":"CONTRIBUTOR"},"#,
+            r#"{"ltiRole":"Instructor","kmsRole":"privateOnlyRole","#,
+            r#""kmsContextualRole":"MANAGER"},"#,
+            r#"{"ltiRole":"Administrator","kmsRole":"privateOnlyRole","#,
+            r#""kmsContextualRole":"MANAGER"},"#,
+            r#"{"ltiRole":"TeachingAssistant","kmsRole":"privateOnlyRole","#,
+            r#""kmsContextualRole":"MODERATOR"},"#,
+            r#"{"ltiRole":"ContentDeveloper","kmsRole":"privateOnlyRole","#,
+            r#""kmsContextualRole":"MANAGER"},"#,
+            r#"{"ltiRole":"None","kmsRole":"viewerRole","#,
+            r#""kmsContextualRole":"MEMBER"}]"#,
+        ),
         apps: KAF,
         description: "LTI role to applicative and course role; when several rows match, the \
             highest wins. The row None applies to launches with no mapped role",
@@ -501,7 +514,10 @@ mod tests {
     #[test]
     fn external_applications_need_every_key() {
         let spec = find("categories.externalApplications").expect("known");
-        let good = r#"[{"applicationName":"Canvas","applicationRootCategory":12,"type":"KAF application"}]"#;
+        let good = concat!(
+            r#"[{"applicationName":"Canvas","applicationRootCategory":12,"#,
+            r#""type":"KAF application"}]"#
+        );
         assert!(spec.parse(good).is_ok());
         assert!(spec.parse(r#"[{"applicationName":"Canvas"}]"#).is_err());
         assert!(spec.parse("not json").is_err());

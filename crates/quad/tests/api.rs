@@ -442,7 +442,11 @@ async fn xml_answers_wrap_the_result_in_the_kaltura_envelope() {
                 "add",
                 json!({
                     "ks": ks,
-                    "entry": {"objectType": "KalturaMediaEntry", "name": "Lab & <Lecture>", "mediaType": "1"},
+                    "entry": {
+                        "objectType": "KalturaMediaEntry",
+                        "name": "Lab & <Lecture>",
+                        "mediaType": "1"
+                    },
                 }),
             )
             .await;
@@ -483,7 +487,10 @@ async fn xml_answers_wrap_the_result_in_the_kaltura_envelope() {
             ended.starts_with(&format!("{XML_HEAD}</result><executionTime>")),
             "a void result is an empty <result>: {ended}"
         );
-        assert_eq!(default_format.header("content-type"), "text/xml; charset=utf-8");
+        assert_eq!(
+            default_format.header("content-type"),
+            "text/xml; charset=utf-8"
+        );
         assert!(
             default_format
                 .text()
@@ -768,7 +775,10 @@ async fn a_multirequest_runs_in_order_and_later_calls_use_earlier_results() {
             "2": {"service": "media", "action": "get", "entryId": "{1:result:id}"},
             "3": {"service": "media", "action": "get", "entryId": "0_nothere"},
             "4": {"service": "media", "action": "update", "entryId": "{1:result:id}",
-                  "mediaEntry": {"objectType": "KalturaMediaEntry", "name": "renamed-{1:result:id}"}},
+                  "mediaEntry": {
+                      "objectType": "KalturaMediaEntry",
+                      "name": "renamed-{1:result:id}"
+                  }},
         });
 
         // Act
@@ -787,8 +797,15 @@ async fn a_multirequest_runs_in_order_and_later_calls_use_earlier_results() {
         let id = text(&results[0]["id"]);
         assert_eq!(results[1]["id"], id.as_str());
         assert_eq!(results[1]["name"], "Multi");
-        assert_eq!(results[2]["code"], "ENTRY_ID_NOT_FOUND", "a failed call fills its slot");
-        assert_eq!(results[3]["name"], format!("renamed-{id}"), "later calls still run");
+        assert_eq!(
+            results[2]["code"], "ENTRY_ID_NOT_FOUND",
+            "a failed call fills its slot"
+        );
+        assert_eq!(
+            results[3]["name"],
+            format!("renamed-{id}"),
+            "later calls still run"
+        );
     })
     .await;
 }
