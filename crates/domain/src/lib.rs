@@ -13,6 +13,7 @@ pub mod entry;
 pub mod identity;
 pub mod login;
 pub mod lti;
+pub mod lti13;
 pub mod membership;
 pub mod my_media;
 pub mod publishing;

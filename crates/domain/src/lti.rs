@@ -31,6 +31,28 @@ pub enum LaunchRefusal {
     NotALaunch,
     #[error("the launch names no usable user id")]
     NoUserId,
+    #[error("the launch comes from a platform this app does not know")]
+    UnknownPlatform,
+    #[error("the launch names a deployment this app does not know")]
+    UnknownDeployment,
+    #[error("the launch answers no login this app started, or one already used")]
+    UnknownLogin,
+    #[error("the id_token is not signed with RS256")]
+    UnsupportedAlgorithm,
+    #[error("the id_token's signature does not match the platform's keys")]
+    BadTokenSignature,
+    #[error("the id_token was issued by another platform")]
+    WrongIssuer,
+    #[error("the id_token is meant for another client")]
+    WrongAudience,
+    #[error("the id_token has expired or is not valid yet")]
+    OutsideLifetime,
+    #[error("the id_token's nonce does not match the login")]
+    WrongNonce,
+    #[error("the launch is not an LTI 1.3.0 message")]
+    UnsupportedVersion,
+    #[error("the launch names no Quad page to open")]
+    UnknownTarget,
 }
 
 /// RFC 5849 percent-encoding: everything but unreserved characters, upper-case hex.
@@ -164,8 +186,9 @@ pub struct LaunchCourse {
 pub enum Message {
     /// A basic launch of a resource link.
     Launch { resource_link_id: String },
-    /// A Content-Item request: pick something to embed and send it back there.
-    ContentItemSelection { return_url: String, data: String },
+    /// A request to pick media to embed and send a link to it back: an LTI 1.1 Content-Item
+    /// request or an LTI 1.3 Deep Linking request. `data` is the LMS's, sent back as it came.
+    Selection { return_url: String, data: String },
 }
 
 /// What a verified launch says, besides the user id (which the `hosted` mapping reads).
@@ -183,7 +206,7 @@ impl Launch {
     pub fn resource_link_id(&self) -> &str {
         match &self.message {
             Message::Launch { resource_link_id } => resource_link_id,
-            Message::ContentItemSelection { .. } => "",
+            Message::Selection { .. } => "",
         }
     }
 }
@@ -214,7 +237,7 @@ pub fn read_launch(params: &[(String, String)]) -> Result<Launch, LaunchRefusal>
             if !links {
                 return Err(LaunchRefusal::Missing("LTI links in accept_media_types"));
             }
-            Message::ContentItemSelection {
+            Message::Selection {
                 return_url: text("content_item_return_url")
                     .ok_or(LaunchRefusal::Missing("content_item_return_url"))?
                     .to_owned(),
@@ -379,7 +402,7 @@ mod tests {
         let launch = read_launch(&params).expect("a request");
         assert_eq!(
             launch.message,
-            Message::ContentItemSelection {
+            Message::Selection {
                 return_url: "https://lms.example/return".into(),
                 data: "opaque".into()
             }
