@@ -12,6 +12,7 @@ pub mod embeds;
 pub mod entries;
 pub mod identity;
 pub mod lti;
+pub mod lti13;
 pub mod members;
 pub mod my_media;
 pub mod partners;

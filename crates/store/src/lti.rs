@@ -41,6 +41,9 @@ pub struct Selection {
     /// The LMS's opaque `data`, sent back with the answer.
     pub data: String,
     pub expires_at: i64,
+    /// The LTI 1.3 platform to answer with a Deep Linking response; none for LTI 1.1.
+    pub platform_id: Option<i64>,
+    pub deployment_id: String,
 }
 
 pub async fn put_selection(conn: &mut Conn, s: &Selection) -> Result<()> {
@@ -50,7 +53,7 @@ pub async fn put_selection(conn: &mut Conn, s: &Selection) -> Result<()> {
         .await?;
     sqlx::query(
         "INSERT INTO lti_selection (id, app_id, user_id, context_id, return_url, data, \
-         expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+         expires_at, platform_id, deployment_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
     .bind(s.id.as_str())
     .bind(s.app_id)
@@ -59,6 +62,8 @@ pub async fn put_selection(conn: &mut Conn, s: &Selection) -> Result<()> {
     .bind(s.return_url.as_str())
     .bind(s.data.as_str())
     .bind(s.expires_at)
+    .bind(s.platform_id)
+    .bind(s.deployment_id.as_str())
     .execute(conn)
     .await?;
     Ok(())
@@ -80,8 +85,8 @@ pub async fn take_selection(conn: &mut Conn, id: &str) -> Result<Option<Selectio
 /// Reads a waiting request without taking it.
 pub async fn selection(conn: &mut Conn, id: &str) -> Result<Option<Selection>> {
     let row = sqlx::query(
-        "SELECT id, app_id, user_id, context_id, return_url, data, expires_at \
-         FROM lti_selection WHERE id = $1 AND expires_at >= $2",
+        "SELECT id, app_id, user_id, context_id, return_url, data, expires_at, platform_id, \
+         deployment_id FROM lti_selection WHERE id = $1 AND expires_at >= $2",
     )
     .bind(id)
     .bind(now())
@@ -96,6 +101,8 @@ pub async fn selection(conn: &mut Conn, id: &str) -> Result<Option<Selection>> {
             return_url: row.try_get("return_url")?,
             data: row.try_get("data")?,
             expires_at: row.try_get("expires_at")?,
+            platform_id: row.try_get("platform_id")?,
+            deployment_id: row.try_get("deployment_id")?,
         })
     })
     .transpose()
