@@ -199,7 +199,14 @@ pub async fn show(store: &Store, slug: &str) -> Result<Value, String> {
         .await
         .map_err(db)?
         .ok_or_else(|| format!("no app with the slug {slug:?}"))?;
-    Ok(describe(&app))
+    let mut out = describe(&app);
+    if kind_of(&app) == AppKind::Kaf {
+        let platforms = quad_store::lti13::platforms(&mut conn, app.id)
+            .await
+            .map_err(db)?;
+        out["lti13"]["platforms"] = platforms.iter().map(crate::platforms::describe).collect();
+    }
+    Ok(out)
 }
 
 pub async fn list(store: &Store, partner_id: Option<i64>) -> Result<Value, String> {

@@ -6,6 +6,7 @@ pub mod config;
 pub mod demo;
 pub mod identity;
 pub mod lms;
+pub mod platforms;
 pub mod portal;
 
 pub use app::{Server, start};

@@ -153,6 +153,54 @@ enum AppCommand {
         #[command(flatten)]
         store: StoreConfig,
     },
+    /// Registers LMS platforms for LTI 1.3 and rotates the app's signing key.
+    Lti13 {
+        #[command(subcommand)]
+        command: Lti13Command,
+    },
+}
+
+#[derive(Subcommand)]
+enum Lti13Command {
+    /// Registers a platform (or updates the one with the same issuer and client id) and
+    /// prints it as JSON.
+    AddPlatform {
+        slug: String,
+        #[arg(long)]
+        issuer: String,
+        #[arg(long)]
+        client_id: String,
+        /// Repeat for each deployment of this registration.
+        #[arg(long = "deployment-id", required = true)]
+        deployment_ids: Vec<String>,
+        /// Where the platform publishes its keys (its JWKS).
+        #[arg(long, default_value = "", required_unless_present = "jwks_file")]
+        jwks_url: String,
+        /// A JWKS file, for a platform that publishes no key set URL.
+        #[arg(long)]
+        jwks_file: Option<std::path::PathBuf>,
+        /// The platform's OIDC authorization endpoint.
+        #[arg(long)]
+        auth_url: String,
+        #[arg(long, default_value = "")]
+        token_url: String,
+        #[command(flatten)]
+        store: StoreConfig,
+    },
+    /// Removes a platform registration by its id (see `quad app show`).
+    RemovePlatform {
+        slug: String,
+        #[arg(long)]
+        id: i64,
+        #[command(flatten)]
+        store: StoreConfig,
+    },
+    /// Makes a new signing key; the old one stays published for a week.
+    RotateKey {
+        slug: String,
+        #[command(flatten)]
+        store: StoreConfig,
+    },
 }
 
 #[derive(Subcommand)]
@@ -383,8 +431,49 @@ async fn app_command(command: AppCommand) -> Result<(), String> {
             value,
             store,
         } => quad::apps::set(&open_store(&store).await?, &slug, &setting, &value).await?,
+        AppCommand::Lti13 { command } => lti13_command(command).await?,
     };
     print_json(&out)
+}
+
+async fn lti13_command(command: Lti13Command) -> Result<serde_json::Value, String> {
+    match command {
+        Lti13Command::AddPlatform {
+            slug,
+            issuer,
+            client_id,
+            deployment_ids,
+            jwks_url,
+            jwks_file,
+            auth_url,
+            token_url,
+            store,
+        } => {
+            let jwks = match jwks_file {
+                Some(path) => Some(
+                    std::fs::read_to_string(&path)
+                        .map_err(|e| format!("{}: {e}", path.display()))?,
+                ),
+                None => None,
+            };
+            let new = quad::platforms::NewPlatform {
+                issuer,
+                client_id,
+                deployment_ids,
+                jwks_url,
+                auth_url,
+                token_url,
+                jwks,
+            };
+            quad::platforms::add(&open_store(&store).await?, &slug, &new).await
+        }
+        Lti13Command::RemovePlatform { slug, id, store } => {
+            quad::platforms::remove(&open_store(&store).await?, &slug, id).await
+        }
+        Lti13Command::RotateKey { slug, store } => {
+            quad::platforms::rotate_key(&open_store(&store).await?, &slug).await
+        }
+    }
 }
 
 fn print_json(value: &serde_json::Value) -> Result<(), String> {

@@ -1,4 +1,5 @@
-//! LTI 1.1 launches: the OAuth signature, timestamp and nonce, then, in one transaction,
+//! Launches into an LMS app. An LTI 1.1 launch is checked here (OAuth signature, timestamp,
+//! nonce) and an LTI 1.3 one in `lti13`; both then land the same way, in one transaction:
 //! the user (by the `hosted` mapping), the course and its galleries, the user's membership
 //! (by the `roles` mapping) and the login record. A refused launch changes nothing.
 
@@ -21,6 +22,7 @@ use quad_store::categories::Category;
 use quad_store::embeds::{self, Embed};
 use quad_store::lti::Selection;
 use quad_store::members::{self, Member};
+use quad_store::partners::Partner;
 use quad_store::{Conn, StoreError, entries, partners, portal, publications, users};
 use serde_json::Value;
 
@@ -30,7 +32,7 @@ use super::courses::{self, CourseError};
 const SESSION_SECONDS: i64 = 4 * 3600;
 
 /// Where a launch lands.
-enum Target {
+pub(super) enum Target {
     MyMedia,
     CourseGallery,
     /// The embed of an entry in a course page.
@@ -49,11 +51,28 @@ impl Target {
         }
     }
 
+    /// The target an LTI 1.3 `target_link_uri` names: one of the app's `lti13/…` URLs,
+    /// whatever host name the platform knows Quad by.
+    pub(super) fn from_link(uri: &str, slug: &str) -> Option<Target> {
+        let marker = format!("/{slug}/lti13/");
+        let at = uri.find(&marker)?;
+        let rest = uri[at + marker.len()..].split(['?', '#']).next()?;
+        match rest.trim_end_matches('/') {
+            "my-media" => Some(Target::MyMedia),
+            "course-gallery" => Some(Target::CourseGallery),
+            "browse-and-embed" => Some(Target::BrowseAndEmbed),
+            other => other
+                .strip_prefix("embed/")
+                .filter(|entry| !entry.is_empty() && !entry.contains('/'))
+                .map(|entry| Target::Embed(entry.to_owned())),
+        }
+    }
+
     /// Whether the launch's message is the one this target takes.
     fn takes(&self, message: &Message) -> bool {
         matches!(
             (self, message),
-            (Target::BrowseAndEmbed, Message::ContentItemSelection { .. })
+            (Target::BrowseAndEmbed, Message::Selection { .. })
                 | (
                     Target::MyMedia | Target::CourseGallery | Target::Embed(_),
                     Message::Launch { .. }
@@ -63,7 +82,7 @@ impl Target {
 }
 
 /// What an accepted launch shows.
-enum Landing {
+pub(super) enum Landing {
     Page(String),
     /// The embed's place on the LMS page says why nothing plays.
     NotAvailable,
@@ -94,9 +113,11 @@ pub async fn embed(
 }
 
 /// Why a launch could not be completed.
-enum Failure {
+pub(super) enum Failure {
     Refused(LaunchRefusal),
     NoSuchApp,
+    /// The platform could not be reached to check the launch.
+    Unreachable(String),
     Fault(String),
 }
 
@@ -121,7 +142,16 @@ async fn launch(
     let params: Vec<(String, String)> = form_urlencoded::parse(body.as_bytes())
         .into_owned()
         .collect();
-    match accept(&api, &slug, &params, target).await {
+    let landed = match check_lti11(&api, &slug, &params, &target).await {
+        Ok(checked) => land(&api, checked, target).await,
+        Err(failure) => Err(failure),
+    };
+    respond(&slug, landed)
+}
+
+/// The answer to a launch of either LTI version.
+pub(super) fn respond(slug: &str, landed: Result<Landing, Failure>) -> Response {
+    match landed {
         Ok(Landing::NotAvailable) => (
             StatusCode::OK,
             Html(super::pages::message_page(
@@ -146,11 +176,20 @@ async fn launch(
                 StatusCode::UNAUTHORIZED,
                 &format!(
                     "The launch from the LMS was refused: {reason}. Ask the LMS administrator \
-                     to check the tool's key, secret and launch settings."
+                     to check the tool's registration and launch settings."
                 ),
             )
         }
         Err(Failure::NoSuchApp) => refusal_page(StatusCode::NOT_FOUND, "There is no LMS app here."),
+        Err(Failure::Unreachable(why)) => {
+            tracing::warn!(app = slug, "LTI launch not checked: {why}");
+            refusal_page(
+                StatusCode::BAD_GATEWAY,
+                "Quad could not reach the LMS to check this launch. Nothing was changed; try \
+                 again, and if it keeps failing ask the LMS administrator to check the \
+                 platform's key set URL.",
+            )
+        }
         Err(Failure::Fault(cause)) => {
             tracing::error!(error = %cause, "LTI launch failed");
             refusal_page(
@@ -168,64 +207,149 @@ fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
         .map(|(_, v)| v.as_str())
 }
 
-async fn accept(
+/// The app's effective settings.
+pub(super) fn settings_of(app: &App) -> Value {
+    let stored: Value = serde_json::from_str(&app.settings).unwrap_or(Value::Null);
+    app::effective_settings(AppKind::Kaf, &stored)
+}
+
+/// A text setting, empty when unset.
+pub(super) fn setting(settings: &Value, module: &str, name: &str) -> String {
+    settings[module][name]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// The `hosted` module's user id transform.
+pub(super) fn transform_of(settings: &Value) -> Transform {
+    Transform::from_settings(
+        &setting(settings, "hosted", "userIdTransform"),
+        &setting(settings, "hosted", "userIdDomain"),
+    )
+}
+
+/// The LMS app at `slug`, with its partner.
+pub(super) async fn lms_app(api: &Api, slug: &str) -> Result<(App, Partner), Failure> {
+    let mut conn = api.store.read().await?;
+    let app = apps::by_slug(&mut conn, slug)
+        .await?
+        .filter(|a| a.kind == AppKind::Kaf.as_str())
+        .ok_or(Failure::NoSuchApp)?;
+    let partner = partners::get(&mut conn, app.partner_id)
+        .await?
+        .ok_or(Failure::NoSuchApp)?;
+    Ok((app, partner))
+}
+
+/// What makes a launch good once only: used up in the launch's own transaction.
+pub(super) enum Once {
+    /// An LTI 1.1 OAuth nonce of a consumer key.
+    Nonce { key: String, nonce: String },
+    /// An LTI 1.3 login's state, and the token's nonce under its issuer.
+    Login {
+        state: String,
+        issuer: String,
+        nonce: String,
+    },
+}
+
+/// A launch whose origin has been checked, by either LTI version.
+pub(super) struct Checked {
+    pub app: App,
+    pub partner: Partner,
+    pub settings: Value,
+    pub user: UserId,
+    pub launch: Launch,
+    pub once: Once,
+    /// The LTI 1.3 platform and deployment the launch came through.
+    pub platform: Option<(i64, String)>,
+}
+
+/// Checks an LTI 1.1 launch: consumer key, signature, timestamp, message and user id.
+/// Everything that needs no write is checked before the write transaction starts, since on
+/// SQLite writers take turns.
+async fn check_lti11(
     api: &Api,
     slug: &str,
     params: &[(String, String)],
-    target: Target,
-) -> Result<Landing, Failure> {
-    // Everything that needs no write is checked before the write transaction starts, since
-    // on SQLite writers take turns.
-    let (app, partner) = {
-        let mut conn = api.store.read().await?;
-        let app = apps::by_slug(&mut conn, slug)
-            .await?
-            .filter(|a| a.kind == AppKind::Kaf.as_str())
-            .ok_or(Failure::NoSuchApp)?;
-        let partner = partners::get(&mut conn, app.partner_id)
-            .await?
-            .ok_or(Failure::NoSuchApp)?;
-        (app, partner)
-    };
+    target: &Target,
+) -> Result<Checked, Failure> {
+    let (app, partner) = lms_app(api, slug).await?;
     if param(params, "oauth_consumer_key") != Some(app.lti11_key.as_str()) {
         return Err(Failure::Refused(LaunchRefusal::UnknownConsumer));
     }
     // The signed URL is the one the LMS administrator pasted, whatever proxies did since.
     let url = format!("{}/{}", app.base_url, target.launch_path());
-    let now = quad_store::now();
-    lti::verify_signature("POST", &url, params, &app.lti11_secret, now)
+    lti::verify_signature("POST", &url, params, &app.lti11_secret, quad_store::now())
         .map_err(Failure::Refused)?;
     let launch = lti::read_launch(params).map_err(Failure::Refused)?;
+    let settings = settings_of(&app);
+    let user = identity::lti11_user_id(
+        &setting(&settings, "hosted", "ltiUserIdAttribute"),
+        |n| param(params, n),
+        &transform_of(&settings),
+    )
+    .ok_or(Failure::Refused(LaunchRefusal::NoUserId))?;
+    let once = Once::Nonce {
+        key: app.lti11_key.clone(),
+        nonce: param(params, "oauth_nonce").unwrap_or_default().to_owned(),
+    };
+    Ok(Checked {
+        app,
+        partner,
+        settings,
+        user,
+        launch,
+        once,
+        platform: None,
+    })
+}
+
+/// Uses up what makes the launch good once; false when it was used before.
+async fn use_once(conn: &mut Conn, once: &Once, now: i64) -> Result<bool, Failure> {
+    let expires = now + 2 * lti::TIMESTAMP_WINDOW_SECONDS;
+    let fresh = match once {
+        Once::Nonce { key, nonce } => quad_store::lti::use_nonce(conn, key, nonce, expires).await?,
+        Once::Login {
+            state,
+            issuer,
+            nonce,
+        } => {
+            quad_store::lti13::use_login(conn, state).await?
+                && quad_store::lti::use_nonce(conn, issuer, nonce, expires).await?
+        }
+    };
+    Ok(fresh)
+}
+
+/// Completes a checked launch in one transaction: the user, the course and its galleries,
+/// the user's membership and app role, the login record, the embed's rule or the picker's
+/// request; then sends the user to the page.
+pub(super) async fn land(api: &Api, checked: Checked, target: Target) -> Result<Landing, Failure> {
+    let Checked {
+        app,
+        partner,
+        settings,
+        user,
+        launch,
+        once,
+        platform,
+    } = checked;
     if !target.takes(&launch.message) {
         return Err(Failure::Refused(LaunchRefusal::NotALaunch));
     }
-    let stored: Value = serde_json::from_str(&app.settings).unwrap_or(Value::Null);
-    let settings = app::effective_settings(AppKind::Kaf, &stored);
-    let text = |module: &str, name: &str| {
-        settings[module][name]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned()
-    };
-    let transform = Transform::from_settings(
-        &text("hosted", "userIdTransform"),
-        &text("hosted", "userIdDomain"),
-    );
-    let user = identity::lti11_user_id(
-        &text("hosted", "ltiUserIdAttribute"),
-        |n| param(params, n),
-        &transform,
-    )
-    .ok_or(Failure::Refused(LaunchRefusal::NoUserId))?;
     let rows = roles::rows_from_setting(&settings["roles"]["ltiRoles"]);
     let role_names: Vec<&str> = launch.roles.iter().map(String::as_str).collect();
     let (app_role, course_role) = roles::map_lti_roles(&rows, &role_names);
+    let now = quad_store::now();
 
     let mut tx = api.store.write().await?;
-    let nonce = param(params, "oauth_nonce").unwrap_or_default();
-    let expires = now + 2 * lti::TIMESTAMP_WINDOW_SECONDS;
-    if !quad_store::lti::use_nonce(&mut tx, &app.lti11_key, nonce, expires).await? {
-        return Err(Failure::Refused(LaunchRefusal::ReplayedNonce));
+    if !use_once(&mut tx, &once, now).await? {
+        return Err(Failure::Refused(match once {
+            Once::Nonce { .. } => LaunchRefusal::ReplayedNonce,
+            Once::Login { .. } => LaunchRefusal::UnknownLogin,
+        }));
     }
     remember_user(&mut tx, &app, &user, &launch).await?;
     let gallery = course_gallery_of(&mut tx, &app, &launch).await?;
@@ -249,19 +373,19 @@ async fn accept(
     quad_store::identity::record_login(&mut tx, app.partner_id, user.as_str(), app.id).await?;
     let plays = match &target {
         Target::Embed(entry) => {
-            let setting = AutoRepublish::parse(&text("browseandembed", "autoRepublish"))
+            let rule = AutoRepublish::parse(&setting(&settings, "browseandembed", "autoRepublish"))
                 .unwrap_or(AutoRepublish::Yes);
             let course = Course {
                 app: &app,
                 gallery: &gallery,
                 context: &launch.course.context_id,
             };
-            open_embed(&mut tx, &course, &user, &launch, entry, setting).await?
+            open_embed(&mut tx, &course, &user, &launch, entry, rule).await?
         }
         _ => true,
     };
     let selection = match &launch.message {
-        Message::ContentItemSelection { return_url, data } => {
+        Message::Selection { return_url, data } => {
             let waiting = Selection {
                 id: quad_store::random_token(24),
                 app_id: app.id,
@@ -270,6 +394,8 @@ async fn accept(
                 return_url: return_url.clone(),
                 data: data.clone(),
                 expires_at: now + SESSION_SECONDS,
+                platform_id: platform.as_ref().map(|(id, _)| *id),
+                deployment_id: platform.map(|(_, d)| d).unwrap_or_default(),
             };
             quad_store::lti::put_selection(&mut tx, &waiting).await?;
             Some(waiting.id)
@@ -287,6 +413,7 @@ async fn accept(
     let encoded: String = form_urlencoded::byte_serialize(token.as_bytes()).collect();
     let context: String =
         form_urlencoded::byte_serialize(launch.course.context_id.as_bytes()).collect();
+    let slug = &app.slug;
     let page = match (target, app_role >= AppRole::PrivateOnly) {
         (Target::Embed(entry), _) => format!("/{slug}/lti/pages/player/{entry}?t={encoded}"),
         (Target::BrowseAndEmbed, _) => format!(
@@ -300,7 +427,7 @@ async fn accept(
 }
 
 /// A user KS for the pages inside the LMS.
-fn session_token(partner: &quad_store::partners::Partner, user: &UserId, now: i64) -> String {
+fn session_token(partner: &Partner, user: &UserId, now: i64) -> String {
     let fields = KsFields {
         partner_id: partner.id,
         expiry: now + SESSION_SECONDS,

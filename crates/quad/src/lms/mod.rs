@@ -1,10 +1,12 @@
-//! The LMS apps' side of Quad: LTI 1.1 launches into an app of kind `kaf`, and the pages
+//! The LMS apps' side of Quad: LTI 1.1 and 1.3 launches into an app of kind `kaf`, and the pages
 //! shown inside the LMS (My Media and the course's Media Gallery). Those pages run in the
 //! LMS's iframe, where third-party cookies are often blocked, so the session travels in the
 //! page's links as a short-lived KS (`t`), not in a cookie.
 
 pub mod courses;
+pub(crate) mod keys;
 mod launch;
+mod lti13;
 pub(crate) mod pages;
 mod test_lms;
 
@@ -25,6 +27,12 @@ pub fn router(api: Arc<Api>, test_lms: bool) -> Router {
     };
     router
         .route("/{slug}/lti/my-media", post(launch::my_media))
+        .route(
+            "/{slug}/lti13/login",
+            get(lti13::login_get).post(lti13::login_post),
+        )
+        .route("/{slug}/lti13/launch", post(lti13::launch))
+        .route("/{slug}/lti13/jwks", get(lti13::jwks))
         .route("/{slug}/lti/course-gallery", post(launch::course_gallery))
         .route("/{slug}/lti/embed/{entry}", post(launch::embed))
         .route(

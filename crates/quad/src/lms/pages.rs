@@ -14,12 +14,14 @@ use quad_domain::entitlement::ListScope;
 use quad_domain::membership::{self, Membership, PermissionLevel};
 
 use super::courses::{self, CourseError};
+use super::keys;
 use quad_domain::my_media::MyMediaQuery;
 use quad_domain::roles::AppRole;
 use quad_domain::{EntitlementContext, Session};
-use quad_domain::{embed, lti};
+use quad_domain::{embed, lti, lti13};
 use quad_store::apps::{self, App};
 use quad_store::entries::{self, EntryFilter};
+use quad_store::lti::Selection;
 use quad_store::partners::{self, Partner};
 use quad_store::{categories, my_media, portal, publications};
 use serde::Deserialize;
@@ -511,7 +513,7 @@ struct ReturnPage {
 }
 
 /// `POST lti/pages/pick/{selection}`: sends the chosen entry back to the LMS as a signed
-/// Content-Item answer holding an LTI link to its embed. When the owner chooses it, it is
+/// link to its embed (LTI 1.1 Content-Item or LTI 1.3 Deep Linking). When the owner chooses it, it is
 /// published to the course's `InContext`.
 pub async fn choose(
     State(api): State<Arc<Api>>,
@@ -569,12 +571,30 @@ async fn choose_entry(
     }
     tx.commit().await.map_err(PortalError::store)?;
 
+    let fields = match selection.platform_id {
+        None => content_item_answer(&v.app, &selection, &entry),
+        Some(platform) => deep_linking_answer(api, &v.app, platform, &selection, &entry).await?,
+    };
+    let page = ReturnPage {
+        return_url: selection.return_url,
+        fields,
+    };
+    let html = page.render().map_err(|_| PortalError::Internal)?;
+    Ok(Html(html).into_response())
+}
+
+/// The LTI 1.1 answer: an OAuth-signed `ContentItemSelection` holding an LTI link.
+fn content_item_answer(
+    app: &App,
+    selection: &Selection,
+    entry: &entries::Entry,
+) -> Vec<(String, String)> {
     let link = serde_json::json!({
         "@context": "http://purl.imsglobal.org/ctx/lti/v1/ContentItem",
         "@graph": [{
             "@type": "LtiLinkItem",
             "mediaType": lti::LTI_LINK_MEDIA_TYPE,
-            "url": format!("{}/lti/embed/{}", v.app.base_url, entry.id),
+            "url": format!("{}/lti/embed/{}", app.base_url, entry.id),
             "title": entry.name,
             "text": entry.description.clone().unwrap_or_default(),
             "placementAdvice": {"presentationDocumentTarget": "iframe",
@@ -588,7 +608,7 @@ async fn choose_entry(
         ),
         ("lti_version".to_owned(), "LTI-1p0".to_owned()),
         ("content_items".to_owned(), link.to_string()),
-        ("oauth_consumer_key".to_owned(), v.app.lti11_key.clone()),
+        ("oauth_consumer_key".to_owned(), app.lti11_key.clone()),
         ("oauth_signature_method".to_owned(), "HMAC-SHA1".to_owned()),
         ("oauth_version".to_owned(), "1.0".to_owned()),
         ("oauth_timestamp".to_owned(), quad_store::now().to_string()),
@@ -597,14 +617,51 @@ async fn choose_entry(
     if !selection.data.is_empty() {
         fields.push(("data".to_owned(), selection.data.clone()));
     }
-    let signature = lti::sign("POST", &selection.return_url, &fields, &v.app.lti11_secret);
+    let signature = lti::sign("POST", &selection.return_url, &fields, &app.lti11_secret);
     fields.push(("oauth_signature".to_owned(), signature));
-    let page = ReturnPage {
-        return_url: selection.return_url,
-        fields,
+    fields
+}
+
+/// The LTI 1.3 answer: an `LtiDeepLinkingResponse` JWT signed with the app's key, holding
+/// an `ltiResourceLink` to the entry's embed.
+async fn deep_linking_answer(
+    api: &Api,
+    app: &App,
+    platform_id: i64,
+    selection: &Selection,
+    entry: &entries::Entry,
+) -> PortalResult<Vec<(String, String)>> {
+    let platform = {
+        let mut conn = api.store.read().await.map_err(PortalError::store)?;
+        quad_store::lti13::platform(&mut conn, platform_id)
+            .await
+            .map_err(PortalError::store)?
+            .ok_or(PortalError::NotFound)?
     };
-    let html = page.render().map_err(|_| PortalError::Internal)?;
-    Ok(Html(html).into_response())
+    let key = keys::signing_key(&api.store, app.id).await.map_err(|e| {
+        tracing::error!(error = %e, "no key to sign a Deep Linking response");
+        PortalError::Internal
+    })?;
+    let nonce = quad_store::random_token(24);
+    let answer = lti13::Answer {
+        client_id: &platform.client_id,
+        issuer: &platform.issuer,
+        deployment_id: &selection.deployment_id,
+        nonce: &nonce,
+        data: &selection.data,
+    };
+    let link = lti13::ResourceLink {
+        url: format!("{}/lti13/embed/{}", app.base_url, entry.id),
+        title: entry.name.clone(),
+        text: entry.description.clone().unwrap_or_default(),
+        entry_id: entry.id.clone(),
+    };
+    let claims = lti13::deep_linking_response(&answer, &link, quad_store::now());
+    let jwt = keys::sign(&key, &claims).map_err(|e| {
+        tracing::error!(error = %e, "signing a Deep Linking response failed");
+        PortalError::Internal
+    })?;
+    Ok(vec![("JWT".to_owned(), jwt)])
 }
 
 #[derive(Debug, Deserialize)]
