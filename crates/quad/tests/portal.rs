@@ -3294,3 +3294,83 @@ async fn only_the_demo_serves_the_stand_in_lms_and_its_launches_are_signed_once(
     })
     .await;
 }
+
+#[tokio::test]
+async fn an_admin_registers_an_lti13_platform_and_adds_a_course_on_the_lms_page() {
+    on_each_backend("portal_admin_lms_page", |db| async move {
+        // Arrange
+        let demo = Demo::new(&db).await;
+        let mut lecturer = demo.logged_in("lecturer").await;
+        lecturer.get("/portal/admin/apps/canvas/lms").await;
+
+        // Act
+        let registered = lecturer
+            .submit(
+                "/portal/admin/apps/canvas/lms",
+                &[
+                    ("action", "add-platform"),
+                    ("issuer", "https://canvas.example"),
+                    ("client_id", "10000000000001"),
+                    ("deployment_ids", "1:abc\n2:def\n"),
+                    ("jwks_url", "https://canvas.example/api/lti/security/jwks"),
+                    (
+                        "auth_url",
+                        "https://canvas.example/api/lti/authorize_redirect",
+                    ),
+                    ("token_url", ""),
+                ],
+            )
+            .await;
+        let refused = lecturer
+            .submit(
+                "/portal/admin/apps/canvas/lms",
+                &[
+                    ("action", "add-platform"),
+                    ("issuer", "https://moodle.example"),
+                    ("client_id", "abc"),
+                    ("deployment_ids", ""),
+                    ("jwks_url", "https://moodle.example/jwks"),
+                    ("auth_url", "https://moodle.example/auth"),
+                ],
+            )
+            .await;
+        let course = lecturer
+            .submit(
+                "/portal/admin/apps/canvas/lms",
+                &[
+                    ("action", "add-course"),
+                    ("context", "CHEM-201"),
+                    ("title", "Chemistry 201"),
+                ],
+            )
+            .await;
+        let page = lecturer.get("/portal/admin/apps/canvas/lms").await;
+
+        // Assert
+        assert_redirect(
+            &registered,
+            "/portal/admin/apps/canvas/lms?saved=add-platform",
+        );
+        assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+        assert!(refused.text().contains("a deployment id is required"));
+        assert_redirect(&course, "/portal/admin/apps/canvas/lms?saved=add-course");
+        let shown = quad::apps::show(&demo.store, "canvas")
+            .await
+            .expect("the app");
+        let platforms = shown["lti13"]["platforms"].as_array().expect("platforms");
+        assert_eq!(
+            platforms.len(),
+            1,
+            "the refused registration stored nothing"
+        );
+        assert_eq!(
+            platforms[0]["deploymentIds"],
+            serde_json::json!(["1:abc", "2:def"])
+        );
+        let text = page.text();
+        assert!(text.contains("https://canvas.example"));
+        assert!(text.contains("Chemistry 201"));
+        assert!(text.contains("http://127.0.0.1:8080/canvas/lti13/login"));
+    })
+    .await;
+}

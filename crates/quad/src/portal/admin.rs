@@ -19,7 +19,7 @@ use super::views::{Chrome, date_text};
 use super::visit::Visit;
 
 /// The form fields of a body, later values winning (a checkbox after its hidden default).
-fn form_fields(body: &str) -> Vec<(String, String)> {
+pub(super) fn form_fields(body: &str) -> Vec<(String, String)> {
     let mut fields: Vec<(String, String)> = Vec::new();
     for (k, v) in form_urlencoded::parse(body.as_bytes()).into_owned() {
         match fields.iter_mut().find(|(key, _)| *key == k) {
@@ -30,7 +30,7 @@ fn form_fields(body: &str) -> Vec<(String, String)> {
     fields
 }
 
-fn field<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
+pub(super) fn field<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
     fields
         .iter()
         .find(|(k, _)| k == name)
@@ -128,7 +128,7 @@ fn rows_of(target: &App) -> Vec<SettingRow> {
         .collect()
 }
 
-async fn target_app(visit: &Visit, slug: &str) -> PortalResult<App> {
+pub(super) async fn target_app(visit: &Visit, slug: &str) -> PortalResult<App> {
     partner_apps(visit)
         .await?
         .into_iter()
@@ -138,7 +138,7 @@ async fn target_app(visit: &Visit, slug: &str) -> PortalResult<App> {
 
 #[derive(Debug, serde::Deserialize)]
 pub struct SavedQuery {
-    saved: Option<String>,
+    pub saved: Option<String>,
 }
 
 /// `GET admin/apps/{app}`: every module setting of an app of this partner.

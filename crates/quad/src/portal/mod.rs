@@ -4,6 +4,7 @@
 //! rules and transactions are the API's own.
 
 mod admin;
+mod admin_lms;
 mod categories;
 pub(crate) mod error;
 mod library;
@@ -60,6 +61,10 @@ pub fn router(api: Arc<Api>) -> Router {
         .route(
             "/{slug}/admin/apps/{app}",
             get(admin::app_settings).post(admin::save_app_settings),
+        )
+        .route(
+            "/{slug}/admin/apps/{app}/lms",
+            get(admin_lms::page).post(admin_lms::change),
         )
         .route(
             "/{slug}/admin/users",
