@@ -7,6 +7,7 @@ refused launch (wrong signature, replayed nonce, stale timestamp, unknown key, n
 gets an error page and creates nothing.
 """
 
+import html
 import re
 import time
 import uuid
@@ -288,3 +289,51 @@ def test_a_course_manager_moderates_what_members_add(server, api, admin, lms):
         KalturaCategoryEntryFilter(categoryIdEqual=gallery.id, entryIdEqual=entry.id)
     ).objects
     assert found[0].status.getValue() == 2, "approved"
+
+
+def test_an_instructor_uploads_inside_the_lms_into_the_course_gallery(server, api, admin, lms, media_sample):
+    context = course_id()
+    user = api.uid("prof")
+    reply = send(signed(lms, launch_params(user, INSTRUCTOR, context), target="courseGallery"))
+    gallery_page = requests.get(server.url + reply.headers["location"], timeout=30)
+    upload_link = re.search(r'href="([^"]*/lti/pages/upload\?[^"]*)"', gallery_page.text)
+    assert upload_link, "the course gallery offers an upload"
+    form_url = server.url + html.unescape(upload_link.group(1))
+    form = requests.get(form_url, timeout=30)
+    assert form.status_code == 200, form.text
+    assert f"Media Gallery of Course {context}" in form.text, form.text
+
+    done = requests.post(
+        form_url, data={"name": "Lecture 1"},
+        files={"file": ("lecture1.mp4", media_sample, "video/mp4")},
+        allow_redirects=False, timeout=60,
+    )
+
+    assert done.status_code == 303, done.text
+    assert f"/lti/pages/course/{context}?t=" in done.headers["location"]
+    gallery = category(admin, f"{lms['slug']}>site>channels>{context}")
+    links = admin.categoryEntry.list(KalturaCategoryEntryFilter(categoryIdEqual=gallery.id)).objects
+    assert len(links) == 1
+    entry = admin.media.get(links[0].entryId)
+    assert entry.name == "Lecture 1" and entry.userId == user
+    assert entry.duration == 2, "the file was attached and probed"
+
+
+def test_a_student_whose_role_may_not_upload_is_refused_the_lms_upload(server, api, partner):
+    lms = server.command(
+        "app", "create", "--partner", str(partner.id), "--kind", "kaf", "--name", "Viewers",
+        "--slug", f"view-{uuid.uuid4().hex[:8]}", "--public-url", server.url,
+    )
+    rows = '[{"ltiRole":"Learner","kmsRole":"viewerRole","kmsContextualRole":"MEMBER"}]'
+    server.command("app", "set", lms["slug"], "roles.ltiRoles", rows)
+    context = course_id()
+    student = api.uid("student")
+    reply = send(signed(lms, launch_params(student, LEARNER, context), target="courseGallery"))
+    token = re.search(r"t=([^&]+)", reply.headers["location"]).group(1)
+
+    page = requests.get(server.url + reply.headers["location"], timeout=30)
+    form = requests.get(f"{server.url}/{lms['slug']}/lti/pages/upload?t={token}", timeout=30)
+
+    assert page.status_code == 200
+    assert "/lti/pages/upload" not in page.text
+    assert form.status_code == 403 and "does not let you upload" in form.text

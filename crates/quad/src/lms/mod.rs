@@ -48,6 +48,10 @@ pub fn router(api: Arc<Api>, test_lms: bool) -> Router {
         .route("/{slug}/lti/pages/player/{entry}/event", post(pages::event))
         .route("/{slug}/lti/pages/my-media", get(pages::my_media))
         .route(
+            "/{slug}/lti/pages/upload",
+            get(pages::upload_form).post(pages::upload),
+        )
+        .route(
             "/{slug}/lti/pages/course/{context}",
             get(pages::course_gallery),
         )

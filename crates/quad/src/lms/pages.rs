@@ -125,6 +125,8 @@ struct EntriesPage {
     manages: bool,
     moderated: bool,
     description: String,
+    /// Where the viewer uploads, when their role allows it.
+    upload_link: String,
 }
 
 fn render(page: EntriesPage) -> PortalResult<Response> {
@@ -171,6 +173,7 @@ async fn my_media_page(api: &Api, slug: &str, q: &PageQuery) -> PortalResult<Res
         .map_err(PortalError::store)?;
     let roots = views::roots_of(&mut conn, &v.app, &v.settings).await?;
     let cards = views::cards(&mut conn, &roots, &format!("/{slug}"), &found).await?;
+    let upload_link = upload_link(&v, slug, &q.t, None);
     render(EntriesPage {
         heading: "My Media".to_owned(),
         app_name: v.app.name,
@@ -186,6 +189,7 @@ async fn my_media_page(api: &Api, slug: &str, q: &PageQuery) -> PortalResult<Res
         manages: false,
         moderated: false,
         description: String::new(),
+        upload_link,
     })
 }
 
@@ -269,6 +273,7 @@ async fn gallery_page(
     } else {
         Vec::new()
     };
+    let upload_link = upload_link(&v, slug, &q.t, Some(context));
     render(EntriesPage {
         heading: format!("Media Gallery of {title}"),
         app_name: v.app.name,
@@ -284,7 +289,146 @@ async fn gallery_page(
         manages: membership::may_manage_category(true, level),
         moderated: gallery.moderation,
         description: gallery.description.clone().unwrap_or_default(),
+        upload_link,
     })
+}
+
+/// The upload page's address for this viewer, or nothing when their role may not upload.
+fn upload_link(v: &LmsVisit, slug: &str, token: &str, context: Option<&str>) -> String {
+    if v.role.may_upload() {
+        upload_address(slug, token, context)
+    } else {
+        String::new()
+    }
+}
+
+fn upload_address(slug: &str, token: &str, context: Option<&str>) -> String {
+    let mut query = form_urlencoded::Serializer::new(String::new());
+    query.append_pair("t", token);
+    if let Some(context) = context {
+        query.append_pair("context", context);
+    }
+    format!("/{slug}/lti/pages/upload?{}", query.finish())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct UploadQuery {
+    #[serde(default)]
+    t: String,
+    context: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "lms_upload.html")]
+struct UploadPage {
+    app_name: String,
+    course_title: String,
+    action: String,
+    back: String,
+    max_bytes: u64,
+}
+
+/// The viewer of an upload page, who must be allowed to upload, and the course gallery the
+/// new entry goes to, if any.
+async fn uploader(
+    api: &Api,
+    slug: &str,
+    q: &UploadQuery,
+) -> PortalResult<(LmsVisit, Option<(quad_store::categories::Category, String)>)> {
+    let v = visit(api, slug, &q.t).await?;
+    if !v.role.may_upload() {
+        return Err(PortalError::Forbidden(
+            "Your role in this course does not let you upload media.".to_owned(),
+        ));
+    }
+    let course = match q.context.as_deref() {
+        None => None,
+        Some(context) => {
+            let gallery = course_gallery_of(api, &v, context).await?;
+            let mut conn = api.store.read().await.map_err(PortalError::store)?;
+            let title = portal::course_titles(&mut conn, &[v.app.id])
+                .await
+                .map_err(PortalError::store)?
+                .into_iter()
+                .find(|(c, _)| c == context)
+                .map_or_else(|| context.to_owned(), |(_, t)| t);
+            Some((gallery, title))
+        }
+    };
+    Ok((v, course))
+}
+
+fn upload_back(slug: &str, q: &UploadQuery) -> String {
+    let token: String = form_urlencoded::byte_serialize(q.t.as_bytes()).collect();
+    match &q.context {
+        Some(context) => {
+            let context: String = form_urlencoded::byte_serialize(context.as_bytes()).collect();
+            format!("/{slug}/lti/pages/course/{context}?t={token}")
+        }
+        None => format!("/{slug}/lti/pages/my-media?t={token}"),
+    }
+}
+
+/// `GET lti/pages/upload`: the upload form inside the LMS.
+pub async fn upload_form(
+    State(api): State<Arc<Api>>,
+    Path(slug): Path<String>,
+    Query(q): Query<UploadQuery>,
+) -> Response {
+    let shown = async {
+        let (v, course) = uploader(&api, &slug, &q).await?;
+        let page = UploadPage {
+            app_name: v.app.name,
+            course_title: course.map(|(_, title)| title).unwrap_or_default(),
+            action: upload_address(&slug, &q.t, q.context.as_deref()),
+            back: upload_back(&slug, &q),
+            max_bytes: api.config.max_upload_bytes,
+        };
+        render_html(page.render())
+    };
+    shown.await.unwrap_or_else(refused)
+}
+
+fn render_html(rendered: askama::Result<String>) -> PortalResult<Response> {
+    Ok(Html(rendered.map_err(|_| PortalError::Internal)?).into_response())
+}
+
+/// `POST lti/pages/upload`: makes the file an entry of the viewer's, adds it to the course
+/// gallery when the upload came from there, and goes back to where it came from. The page's
+/// KS is in its address, so the form needs no other token.
+pub async fn upload(
+    State(api): State<Arc<Api>>,
+    Path(slug): Path<String>,
+    Query(q): Query<UploadQuery>,
+    multipart: axum::extract::Multipart,
+) -> Response {
+    let uploaded = async {
+        let (_, course) = uploader(&api, &slug, &q).await?;
+        let form = crate::portal::upload::read_form(&api, multipart, |_| Ok(())).await?;
+        let caller = Caller {
+            api: &api,
+            ks: &q.t,
+            origin: "gallery",
+            base_url: "",
+        };
+
+        let entry = crate::portal::upload::create_entry(&caller, form).await?;
+        if let Some((gallery, _)) = course {
+            caller
+                .publish(&entry, &[gallery.id])
+                .await
+                .map_err(PortalError::api)?;
+        }
+
+        let mut response = StatusCode::SEE_OTHER.into_response();
+        if let Ok(value) = upload_back(&slug, &q).parse() {
+            response
+                .headers_mut()
+                .insert(axum::http::header::LOCATION, value);
+        }
+        Ok::<_, PortalError>(response)
+    };
+    uploaded.await.unwrap_or_else(refused)
 }
 
 #[derive(Template)]

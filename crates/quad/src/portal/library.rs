@@ -4,14 +4,13 @@
 use askama::Template;
 use axum::extract::{Multipart, Query};
 use axum::response::Response;
-use quad_api::call::UploadedFile;
 use quad_domain::my_media::{MyMediaQuery, Ownership, PublishState, Sort};
 use quad_store::my_media;
 use serde::Deserialize;
-use tokio::io::AsyncWriteExt;
 
 use super::error::{PortalError, PortalResult};
 use super::login::redirect;
+use super::upload;
 use super::views::{self, Chrome, EntryCard};
 use super::visit::Visit;
 
@@ -127,163 +126,16 @@ pub async fn upload_form(visit: Visit) -> PortalResult<Response> {
     Ok(visit.page(page.render().map_err(|_| PortalError::Internal)?))
 }
 
-/// What the upload form sent.
-#[derive(Default)]
-struct UploadForm {
-    csrf: String,
-    name: String,
-    description: String,
-    tags: String,
-    file: Option<UploadedFile>,
-}
-
-/// Reads the form, writing the file to a temporary file as it arrives. The CSRF token is
-/// checked before any file byte is accepted.
-async fn read_upload(visit: &Visit, mut multipart: Multipart) -> PortalResult<UploadForm> {
-    let bad = |_| PortalError::BadRequest("The upload was interrupted or malformed.".to_owned());
-    let mut form = UploadForm::default();
-    while let Some(mut field) = multipart.next_field().await.map_err(bad)? {
-        let name = field.name().unwrap_or_default().to_owned();
-        if name == "file" {
-            visit.check_csrf(&form.csrf)?;
-            let file_name = field.file_name().unwrap_or("upload").to_owned();
-            let temp = visit
-                .api
-                .media
-                .temp_path(&format!("portal-{}", quad_store::random_token(16)));
-            let mut out = tokio::fs::File::create(&temp)
-                .await
-                .map_err(|_| PortalError::Internal)?;
-            let mut file = UploadedFile {
-                path: vec!["fileData".to_owned()],
-                file_name,
-                temp,
-                size: 0,
-            };
-            while let Some(chunk) = field.chunk().await.map_err(bad)? {
-                file.size += chunk.len() as u64;
-                if file.size > visit.api.config.max_upload_bytes {
-                    let _ = tokio::fs::remove_file(&file.temp).await;
-                    return Err(PortalError::BadRequest(format!(
-                        "The file is larger than the {} bytes this server accepts.",
-                        visit.api.config.max_upload_bytes
-                    )));
-                }
-                out.write_all(&chunk)
-                    .await
-                    .map_err(|_| PortalError::Internal)?;
-            }
-            out.flush().await.map_err(|_| PortalError::Internal)?;
-            form.file = Some(file);
-            continue;
-        }
-        let text = field.text().await.map_err(bad)?;
-        match name.as_str() {
-            "csrf" => form.csrf = text,
-            "name" => form.name = text,
-            "description" => form.description = text,
-            "tags" => form.tags = text,
-            _ => {}
-        }
-    }
-    visit.check_csrf(&form.csrf)?;
-    Ok(form)
-}
-
 /// `POST upload`: uploads a file through the upload token flow, creates its entry, and
 /// shows the entry. An entry whose file could not be attached is removed again.
 pub async fn upload(visit: Visit, multipart: Multipart) -> PortalResult<Response> {
     let viewer = visit.library_user()?.clone();
-    let form = read_upload(&visit, multipart).await?;
-    let Some(file) = form.file.as_ref().filter(|f| f.size > 0) else {
-        return Err(PortalError::BadRequest(
-            "Choose a file to upload.".to_owned(),
-        ));
-    };
-    let result = create_entry(&visit, &viewer, &form, file).await;
-    let _ = tokio::fs::remove_file(&file.temp).await;
-    let entry_id = result?;
+    let form = upload::read_form(&visit.api, multipart, |form| {
+        visit.check_csrf(form.field("csrf"))
+    })
+    .await?;
+
+    let entry_id = upload::create_entry(&visit.caller(&viewer), form).await?;
+
     Ok(redirect(&visit.path(&format!("media/{entry_id}"))))
-}
-
-/// The media type a file's extension suggests; video unless it names an image or audio.
-fn media_type_of(file_name: &str) -> &'static str {
-    let extension = file_name
-        .rsplit_once('.')
-        .map(|(_, e)| e.to_ascii_lowercase());
-    match extension.as_deref() {
-        Some("jpg" | "jpeg" | "png" | "gif" | "webp") => "2",
-        Some("mp3" | "wav" | "m4a" | "ogg" | "flac" | "aac") => "5",
-        _ => "1",
-    }
-}
-
-async fn create_entry(
-    visit: &Visit,
-    viewer: &super::visit::Viewer,
-    form: &UploadForm,
-    file: &UploadedFile,
-) -> PortalResult<String> {
-    let caller = visit.caller(viewer);
-    let name = match form.name.trim() {
-        "" => file.file_name.as_str(),
-        given => given,
-    };
-    let token = caller
-        .call(
-            "uploadToken",
-            "add",
-            &[
-                ("uploadToken:objectType", "KalturaUploadToken"),
-                ("uploadToken:fileName", &file.file_name),
-            ],
-            &[],
-        )
-        .await
-        .map_err(PortalError::api)?;
-    let token_id = token.walk(&["id"]).map(|v| v.as_text()).unwrap_or_default();
-    caller
-        .call(
-            "uploadToken",
-            "upload",
-            &[("uploadTokenId", &token_id)],
-            &[file],
-        )
-        .await
-        .map_err(PortalError::api)?;
-    let entry = caller
-        .call(
-            "media",
-            "add",
-            &[
-                ("entry:objectType", "KalturaMediaEntry"),
-                ("entry:mediaType", media_type_of(&file.file_name)),
-                ("entry:name", name),
-                ("entry:description", form.description.trim()),
-                ("entry:tags", form.tags.trim()),
-            ],
-            &[],
-        )
-        .await
-        .map_err(PortalError::api)?;
-    let entry_id = entry.walk(&["id"]).map(|v| v.as_text()).unwrap_or_default();
-    let attached = caller
-        .call(
-            "media",
-            "addContent",
-            &[
-                ("entryId", &entry_id),
-                ("resource:objectType", "KalturaUploadedFileTokenResource"),
-                ("resource:token", &token_id),
-            ],
-            &[],
-        )
-        .await;
-    if let Err(e) = attached {
-        let _ = caller
-            .call("media", "delete", &[("entryId", &entry_id)], &[])
-            .await;
-        return Err(PortalError::api(e));
-    }
-    Ok(entry_id)
 }

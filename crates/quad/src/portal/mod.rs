@@ -10,6 +10,7 @@ pub(crate) mod error;
 mod library;
 mod login;
 mod media;
+pub(crate) mod upload;
 pub(crate) mod views;
 mod visit;
 
