@@ -175,8 +175,8 @@ pub async fn add_tool_key(conn: &mut Conn, key: &ToolKey) -> Result<()> {
     Ok(())
 }
 
-/// The app's keys that platforms may still see: the signing key and those retired since
-/// `retired_since`, newest first. Older retired keys are dropped on the way.
+/// The app's keys that platforms may still see: the signing key first, then those retired
+/// since `retired_since`, newest first. Older retired keys are dropped on the way.
 pub async fn published_keys(
     conn: &mut Conn,
     app_id: i64,
@@ -189,7 +189,8 @@ pub async fn published_keys(
         .await?;
     let rows = sqlx::query(
         "SELECT kid, app_id, private_der, modulus, exponent, created_at, retired_at \
-         FROM lti13_tool_key WHERE app_id = $1 ORDER BY created_at DESC, kid",
+         FROM lti13_tool_key WHERE app_id = $1 \
+         ORDER BY (retired_at IS NULL) DESC, created_at DESC, kid",
     )
     .bind(app_id)
     .fetch_all(conn)
@@ -202,7 +203,7 @@ pub async fn signing_key(conn: &mut Conn, app_id: i64) -> Result<Option<ToolKey>
     let row = sqlx::query(
         "SELECT kid, app_id, private_der, modulus, exponent, created_at, retired_at \
          FROM lti13_tool_key WHERE app_id = $1 AND retired_at IS NULL \
-         ORDER BY created_at DESC LIMIT 1",
+         ORDER BY created_at DESC, kid LIMIT 1",
     )
     .bind(app_id)
     .fetch_optional(conn)
