@@ -33,22 +33,32 @@ pub async fn record(conn: &mut Conn, e: &Embed) -> Result<Embed> {
     .bind(now())
     .execute(&mut *conn)
     .await?;
+    get(conn, e.app_id, &e.resource_link_id)
+        .await?
+        .ok_or(crate::StoreError::Database(sqlx::Error::RowNotFound))
+}
+
+/// The embed of a resource link, if it was launched before.
+pub async fn get(conn: &mut Conn, app_id: i64, resource_link_id: &str) -> Result<Option<Embed>> {
     let row = sqlx::query(
         "SELECT app_id, resource_link_id, context_id, entry_id, embedded_by, created_at \
          FROM embed WHERE app_id = $1 AND resource_link_id = $2",
     )
-    .bind(e.app_id)
-    .bind(e.resource_link_id.as_str())
-    .fetch_one(conn)
+    .bind(app_id)
+    .bind(resource_link_id)
+    .fetch_optional(conn)
     .await?;
-    Ok(Embed {
-        app_id: row.try_get("app_id")?,
-        resource_link_id: row.try_get("resource_link_id")?,
-        context_id: row.try_get("context_id")?,
-        entry_id: row.try_get("entry_id")?,
-        embedded_by: row.try_get("embedded_by")?,
-        created_at: row.try_get("created_at")?,
+    row.map(|row| {
+        Ok(Embed {
+            app_id: row.try_get("app_id")?,
+            resource_link_id: row.try_get("resource_link_id")?,
+            context_id: row.try_get("context_id")?,
+            entry_id: row.try_get("entry_id")?,
+            embedded_by: row.try_get("embedded_by")?,
+            created_at: row.try_get("created_at")?,
+        })
     })
+    .transpose()
 }
 
 /// Notes that someone removed an entry from a category on purpose.

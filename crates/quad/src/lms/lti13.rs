@@ -18,6 +18,7 @@ use quad_store::lti13::{Login, Platform};
 use serde::Deserialize;
 
 use super::keys::{self, TokenError};
+use super::landing;
 use super::launch::{self, Checked, Failure, Landing, Once, Target};
 
 /// How long a login may wait for the platform's answer.
@@ -160,7 +161,7 @@ pub async fn launch(
     axum::Form(form): axum::Form<TokenForm>,
 ) -> Response {
     let landed = match check(&api, &slug, &form).await {
-        Ok((checked, target)) => launch::land(&api, checked, target).await,
+        Ok((checked, target)) => landing::land(&api, checked, target).await,
         Err(failure) => Err(failure),
     };
     launch::respond(&slug, landed)

@@ -5,6 +5,7 @@
 
 pub mod courses;
 pub(crate) mod keys;
+mod landing;
 mod launch;
 mod lti13;
 pub(crate) mod pages;
