@@ -276,6 +276,29 @@ pub async fn mark_deleted(conn: &mut Conn, c: &Category) -> Result<()> {
 }
 
 /// Recounts a category's members from its membership rows.
+/// Moves a category's member counts by one membership going from status `before` to
+/// `after` (none: no membership).
+pub async fn count_member_change(
+    conn: &mut Conn,
+    id: i64,
+    before: Option<i64>,
+    after: Option<i64>,
+) -> Result<()> {
+    let is = |status: Option<i64>, wanted: i64| i64::from(status == Some(wanted));
+    let active = is(after, 1) - is(before, 1);
+    let pending = is(after, 2) - is(before, 2);
+    sqlx::query(
+        "UPDATE category SET members_count = members_count + $1, \
+         pending_members_count = pending_members_count + $2 WHERE id = $3",
+    )
+    .bind(active)
+    .bind(pending)
+    .bind(id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 pub async fn recount_members(conn: &mut Conn, id: i64) -> Result<()> {
     sqlx::query(
         "UPDATE category SET \

@@ -54,9 +54,18 @@ pub async fn get(conn: &mut Conn, category_id: i64, user_id: &str) -> Result<Opt
     row.as_ref().map(from_row).transpose()
 }
 
-/// Inserts or replaces a membership and recounts the category's members.
+/// Inserts or replaces a membership and keeps the category's member counts. The counts
+/// move by the change of this one membership: recounting a course of thousands on every
+/// launch that adds a student would grow with the course.
 pub async fn put(conn: &mut Conn, m: &Member) -> Result<Member> {
     let t = now();
+    let before: Option<i64> = sqlx::query_scalar(
+        "SELECT status FROM category_user WHERE category_id = $1 AND user_id = $2",
+    )
+    .bind(m.category_id)
+    .bind(m.user_id.as_str())
+    .fetch_optional(&mut *conn)
+    .await?;
     sqlx::query(
         "INSERT INTO category_user (category_id, user_id, partner_id, permission_level, \
          permission_names, status, update_method, created_at, updated_at) \
@@ -76,7 +85,9 @@ pub async fn put(conn: &mut Conn, m: &Member) -> Result<Member> {
     .bind(t)
     .execute(&mut *conn)
     .await?;
-    categories::recount_members(conn, m.category_id).await?;
+    if before != Some(m.status) {
+        categories::count_member_change(conn, m.category_id, before, Some(m.status)).await?;
+    }
     let stored = get(conn, m.category_id, &m.user_id).await?;
     stored.ok_or(crate::StoreError::Database(sqlx::Error::RowNotFound))
 }

@@ -1493,6 +1493,14 @@ async fn members_are_put_replaced_listed_and_deleted_and_the_category_recounts_t
             Some(bob.clone())
         );
         assert_eq!(counts(&reload(&mut conn, &course).await), (2, 0));
+        members::put(&mut conn, &member(&course, "bob", 1, CONTRIBUTOR_NAMES, 1))
+            .await
+            .expect("put bob again, active");
+        assert_eq!(
+            counts(&reload(&mut conn, &course).await),
+            (2, 0),
+            "a membership put again in the same status counts once"
+        );
 
         // List
         let m = MemberFilter::default;
