@@ -1,7 +1,10 @@
 """Writes signed LTI 1.1 launches, one form body per line, for bench/lti: OAuth 1.0a
 HMAC-SHA1 as an LMS signs them, each with its own nonce and user.
 
-    python3 bench/sign_launches.py KEY SECRET URL COUNT CONTEXT ROLE USER_PREFIX > FILE
+    python3 bench/sign_launches.py KEY SECRET URL COUNT CONTEXT ROLE USER_PREFIX [USERS] > FILE
+
+USERS (default 1,000) users take turns; with USERS equal to COUNT, every launch is a
+user's first.
 """
 
 import base64
@@ -26,8 +29,8 @@ def sign(method, url, params, secret):
 
 def main():
     key, secret, url, count, context, role, prefix = sys.argv[1:8]
+    users = int(sys.argv[8]) if len(sys.argv) > 8 else 1000
     now = int(time.time())
-    users = 1000
     for n in range(int(count)):
         params = [
             ("lti_message_type", "basic-lti-launch-request"),

@@ -191,18 +191,17 @@ async fn write_changes(
     if !found.user {
         remember_user(&mut tx, app, user, launch).await?;
     }
-    let needs_gallery = !found.membership || a.entry().is_some() && !found.embed_plays;
-    let gallery = match found.gallery {
-        None => Some(course_gallery_of(&mut tx, app, launch).await?),
-        Some(id) if needs_gallery => Some(
-            categories::get(&mut tx, app.partner_id, id)
-                .await?
-                .ok_or_else(|| Failure::Fault(format!("the course gallery {id} is gone")))?,
-        ),
+    let made = match found.gallery {
         Some(_) => None,
+        None => Some(course_gallery_of(&mut tx, app, launch).await?),
     };
-    if let (false, Some(level), Some(gallery)) = (found.membership, a.course_role, &gallery) {
-        refresh_membership(&mut tx, gallery, user, level).await?;
+    let gallery_id = match (&made, found.gallery) {
+        (Some(gallery), _) => gallery.id,
+        (None, Some(id)) => id,
+        (None, None) => return Err(Failure::Fault("a course without its gallery".to_owned())),
+    };
+    if let (false, Some(level)) = (found.membership, a.course_role) {
+        refresh_membership(&mut tx, app, gallery_id, user, level).await?;
     }
     if !found.role {
         let role = a.app_role.as_str();
@@ -211,23 +210,26 @@ async fn write_changes(
     if !found.login {
         quad_store::identity::record_login(&mut tx, app.partner_id, user.as_str(), app.id).await?;
     }
-    let plays = match (a.entry(), &gallery) {
-        (None, _) => true,
-        (Some(_), _) if found.embed_plays => true,
-        (Some(entry), Some(gallery)) => {
+    let plays = match a.entry() {
+        None => true,
+        Some(_) if found.embed_plays => true,
+        Some(entry) => {
+            let gallery = match made {
+                Some(gallery) => gallery,
+                None => categories::get(&mut tx, app.partner_id, gallery_id)
+                    .await?
+                    .ok_or_else(|| {
+                        Failure::Fault(format!("the course gallery {gallery_id} is gone"))
+                    })?,
+            };
             let rule = setting(&a.settings, "browseandembed", "autoRepublish");
             let rule = AutoRepublish::parse(&rule).unwrap_or(AutoRepublish::Yes);
             let course = Course {
                 app,
-                gallery,
+                gallery: &gallery,
                 context: &launch.course.context_id,
             };
             open_embed(&mut tx, &course, user, launch, entry, rule).await?
-        }
-        (Some(_), None) => {
-            return Err(Failure::Fault(
-                "an embed without its course gallery".to_owned(),
-            ));
         }
     };
     let selection = match &launch.message {
@@ -296,8 +298,17 @@ async fn remember_user(
     user: &UserId,
     launch: &Launch,
 ) -> Result<(), Failure> {
-    users::ensure(conn, app.partner_id, user.as_str()).await?;
     let Some(mut known) = users::get(conn, app.partner_id, user.as_str()).await? else {
+        let new = users::User {
+            partner_id: app.partner_id,
+            id: user.to_string(),
+            screen_name: Some(user.to_string()),
+            email: launch.email.clone(),
+            full_name: launch.full_name.clone(),
+            status: users::STATUS_ACTIVE,
+            ..users::User::default()
+        };
+        users::insert(conn, &new).await?;
         return Ok(());
     };
     let mut changed = false;
@@ -341,14 +352,15 @@ fn course_failure(e: CourseError) -> Failure {
 /// Sets the user's membership of the course gallery to the launch's course role.
 async fn refresh_membership(
     conn: &mut Conn,
-    gallery: &Category,
+    app: &App,
+    gallery_id: i64,
     user: &UserId,
     level: PermissionLevel,
 ) -> Result<(), Failure> {
     let member = Member {
-        category_id: gallery.id,
+        category_id: gallery_id,
         user_id: user.to_string(),
-        partner_id: gallery.partner_id,
+        partner_id: app.partner_id,
         permission_level: level.code(),
         permission_names: level.permission_names().join(","),
         status: MemberStatus::Active as i64,
@@ -356,14 +368,8 @@ async fn refresh_membership(
         update_method: UpdateMethod::Automatic as i64,
         ..Member::default()
     };
-    // Most launches find the membership as it was; only a change is written.
-    let current = members::get(conn, gallery.id, user.as_str()).await?;
-    let unchanged = current.is_some_and(|m| {
-        m.permission_level == member.permission_level && m.status == member.status
-    });
-    if !unchanged {
-        members::put(conn, &member).await?;
-    }
+    // Called only when the launch found the membership otherwise.
+    members::put(conn, &member).await?;
     Ok(())
 }
 
