@@ -142,6 +142,7 @@ pub struct LaunchKey<'a> {
 /// membership and role, the last login, the embed and its entry's publications.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct LaunchFacts {
+    /// A live user (not deleted) has this id.
     pub user_exists: bool,
     pub email: Option<String>,
     pub full_name: Option<String>,
@@ -167,9 +168,12 @@ pub async fn launch_facts(conn: &mut Conn, key: &LaunchKey<'_>) -> Result<Launch
     );
     let sql = format!(
         "SELECT \
-         (SELECT COUNT(*) FROM users WHERE partner_id = $1 AND id = $3) AS user_exists, \
-         (SELECT email FROM users WHERE partner_id = $1 AND id = $3) AS email, \
-         (SELECT full_name FROM users WHERE partner_id = $1 AND id = $3) AS full_name, \
+         (SELECT COUNT(*) FROM users WHERE partner_id = $1 AND id = $3 AND status <> $8) \
+          AS user_exists, \
+         (SELECT email FROM users WHERE partner_id = $1 AND id = $3 AND status <> $8) \
+          AS email, \
+         (SELECT full_name FROM users WHERE partner_id = $1 AND id = $3 AND status <> $8) \
+          AS full_name, \
          (SELECT title FROM course WHERE app_id = $2 AND context_id = $4) AS course_title, \
          {GALLERY} AS gallery_id, \
          {in_context} AS in_context_id, \
@@ -193,6 +197,7 @@ pub async fn launch_facts(conn: &mut Conn, key: &LaunchKey<'_>) -> Result<Launch
         .bind(key.resource_link_id)
         .bind(key.entry_id.unwrap_or_default())
         .bind(crate::publications::STATUS_ACTIVE)
+        .bind(crate::users::STATUS_DELETED)
         .fetch_one(conn)
         .await?;
     Ok(LaunchFacts {

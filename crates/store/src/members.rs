@@ -58,6 +58,13 @@ pub async fn get(conn: &mut Conn, category_id: i64, user_id: &str) -> Result<Opt
 /// move by the change of this one membership: recounting a course of thousands on every
 /// launch that adds a student would grow with the course.
 pub async fn put(conn: &mut Conn, m: &Member) -> Result<Member> {
+    set(conn, m).await?;
+    let stored = get(conn, m.category_id, &m.user_id).await?;
+    stored.ok_or(crate::StoreError::Database(sqlx::Error::RowNotFound))
+}
+
+/// Inserts or replaces a membership like [`put`], without reading it back.
+pub async fn set(conn: &mut Conn, m: &Member) -> Result<()> {
     let t = now();
     let before: Option<i64> = sqlx::query_scalar(
         "SELECT status FROM category_user WHERE category_id = $1 AND user_id = $2",
@@ -88,8 +95,7 @@ pub async fn put(conn: &mut Conn, m: &Member) -> Result<Member> {
     if before != Some(m.status) {
         categories::count_member_change(conn, m.category_id, before, Some(m.status)).await?;
     }
-    let stored = get(conn, m.category_id, &m.user_id).await?;
-    stored.ok_or(crate::StoreError::Database(sqlx::Error::RowNotFound))
+    Ok(())
 }
 
 pub async fn delete(conn: &mut Conn, category_id: i64, user_id: &str) -> Result<()> {

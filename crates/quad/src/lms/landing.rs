@@ -32,7 +32,10 @@ const LOGIN_SECONDS: i64 = 60;
 /// What a launch found already as it would make it, read before the write turn.
 #[derive(Default)]
 struct Found {
+    /// The user exists, with the name and e-mail the launch would fill in.
     user: bool,
+    /// No live user has this id yet.
+    new_user: bool,
     /// The course's gallery, when the course exists under this title.
     gallery: Option<i64>,
     membership: bool,
@@ -94,6 +97,7 @@ async fn find(conn: &mut Conn, a: &Arrival) -> Result<Found, Failure> {
         user: facts.user_exists
             && (a.launch.email.is_none() || has(&facts.email))
             && (a.launch.full_name.is_none() || has(&facts.full_name)),
+        new_user: !facts.user_exists,
         gallery: facts.gallery_id.filter(|_| course_ready),
         membership: match a.course_role {
             None => true,
@@ -189,7 +193,7 @@ async fn write_changes(
     let mut tx = api.store.write().await?;
     use_once(&mut tx, &a.once, a.now).await?;
     if !found.user {
-        remember_user(&mut tx, app, user, launch).await?;
+        remember_user(&mut tx, app, user, launch, found.new_user).await?;
     }
     let made = match found.gallery {
         Some(_) => None,
@@ -297,8 +301,16 @@ async fn remember_user(
     app: &App,
     user: &UserId,
     launch: &Launch,
+    new: bool,
 ) -> Result<(), Failure> {
-    let Some(mut known) = users::get(conn, app.partner_id, user.as_str()).await? else {
+    // A user the launch found missing is inserted at once; should a launch of the same
+    // person at the same moment insert them too, the second insert writes the same fields.
+    let known = if new {
+        None
+    } else {
+        users::get(conn, app.partner_id, user.as_str()).await?
+    };
+    let Some(mut known) = known else {
         let new = users::User {
             partner_id: app.partner_id,
             id: user.to_string(),
@@ -369,7 +381,7 @@ async fn refresh_membership(
         ..Member::default()
     };
     // Called only when the launch found the membership otherwise.
-    members::put(conn, &member).await?;
+    members::set(conn, &member).await?;
     Ok(())
 }
 
