@@ -337,3 +337,18 @@ def test_a_student_whose_role_may_not_upload_is_refused_the_lms_upload(server, a
     assert page.status_code == 200
     assert "/lti/pages/upload" not in page.text
     assert form.status_code == 403 and "does not let you upload" in form.text
+
+
+def test_an_entry_in_the_lms_my_media_opens_in_its_player(server, api, admin, lms):
+    context = course_id()
+    owner = api.uid("prof")
+    entry = admin.media.add(KalturaMediaEntry(name="Week 2", mediaType=KalturaMediaType.VIDEO, userId=owner))
+    reply = send(signed(lms, launch_params(owner, INSTRUCTOR, context)))
+    page = requests.get(server.url + reply.headers["location"], timeout=30)
+
+    link = re.search(rf'href="([^"]*/lti/pages/player/{entry.id}\?t=[^"]*)"', page.text)
+    assert link, "the card links to its player"
+    player = requests.get(server.url + html.unescape(link.group(1)), timeout=30)
+
+    assert player.status_code == 200
+    assert f'data-entry-id="{entry.id}"' in player.text

@@ -127,6 +127,9 @@ struct EntriesPage {
     description: String,
     /// Where the viewer uploads, when their role allows it.
     upload_link: String,
+    /// Each card links to its player: this, the entry id, then `watch_query`.
+    watch_base: String,
+    watch_query: String,
 }
 
 fn render(page: EntriesPage) -> PortalResult<Response> {
@@ -190,6 +193,8 @@ async fn my_media_page(api: &Api, slug: &str, q: &PageQuery) -> PortalResult<Res
         moderated: false,
         description: String::new(),
         upload_link,
+        watch_base: format!("/{slug}/lti/pages/player/"),
+        watch_query: format!("?t={}", encoded(&q.t)),
     })
 }
 
@@ -290,7 +295,13 @@ async fn gallery_page(
         moderated: gallery.moderation,
         description: gallery.description.clone().unwrap_or_default(),
         upload_link,
+        watch_base: format!("/{slug}/lti/pages/player/"),
+        watch_query: format!("?t={}", encoded(&q.t)),
     })
+}
+
+fn encoded(text: &str) -> String {
+    form_urlencoded::byte_serialize(text.as_bytes()).collect()
 }
 
 /// The upload page's address for this viewer, or nothing when their role may not upload.
