@@ -10,7 +10,7 @@ use crate::session::Session;
 use crate::user::UserId;
 
 /// What entitlement needs to know about the session asking.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct EntitlementContext {
     /// Whether entitlement applies at all; when it does not, every live object is visible.
     pub enforced: bool,
@@ -21,6 +21,9 @@ pub struct EntitlementContext {
     pub privacy_context: Option<String>,
     /// Entries named by `disableentitlementforentry`.
     pub bypass_entries: Vec<String>,
+    /// A widget session (`widget:1`): an anonymous player on any page, which sees only what
+    /// is published for anyone.
+    pub widget: bool,
 }
 
 impl EntitlementContext {
@@ -37,11 +40,14 @@ impl EntitlementContext {
         if p.names("enableentitlement") {
             enforced = true;
         }
+        let widget = p.value("widget") == Some("1");
         EntitlementContext {
-            enforced,
+            // A widget session is never let past entitlement: it is handed to any page.
+            enforced: enforced || widget,
             user: session.user.clone(),
             privacy_context: p.privacy_context().map(str::to_owned),
             bypass_entries: p.objects("disableentitlementforentry"),
+            widget,
         }
     }
 
@@ -82,7 +88,16 @@ pub struct EntryAccess<'a> {
 ///    privacy admits the user (anyone; any signed-in user; members);
 /// 5. the session works in the default context and the entry has no active publication, as
 ///    an entry in no category is public there.
+///
+/// A widget session instead sees exactly the entries with an active publication in a
+/// category open to anyone, in any privacy context: what a visitor of any app may watch.
 pub fn may_see_entry(ctx: &EntitlementContext, entry: &EntryAccess<'_>) -> bool {
+    if ctx.widget {
+        return entry
+            .publications
+            .iter()
+            .any(|p| p.active && p.privacy == Privacy::All);
+    }
     if !ctx.enforced || ctx.bypass_entries.iter().any(|e| e == entry.entry_id) {
         return true;
     }
@@ -162,6 +177,7 @@ mod tests {
             user: user_id.map(user),
             privacy_context: context.map(str::to_owned),
             bypass_entries: vec![],
+            widget: false,
         }
     }
 
@@ -183,6 +199,45 @@ mod tests {
                 publications: pubs,
             },
         )
+    }
+
+    #[test]
+    fn a_widget_session_sees_only_what_is_published_for_anyone() {
+        let widget = EntitlementContext {
+            widget: true,
+            ..ctx(None, None)
+        };
+        let people = EntryPeople::default();
+        let sees = |publications: &[PublicationAccess]| {
+            may_see_entry(
+                &widget,
+                &EntryAccess {
+                    entry_id: "0_a",
+                    people: &people,
+                    publications,
+                },
+            )
+        };
+
+        assert!(!sees(&[]), "an entry in no category is not public to a widget");
+        assert!(sees(&[publication(&["portal"], Privacy::All, false)]));
+        assert!(!sees(&[publication(&[], Privacy::AuthenticatedUsers, false)]));
+        let mut pending = publication(&[], Privacy::All, false);
+        pending.active = false;
+        assert!(!sees(&[pending]), "a pending publication grants nothing");
+    }
+
+    #[test]
+    fn widget_privileges_make_a_widget_session_that_entitlement_always_applies_to() {
+        let session = Session::new(
+            crate::SessionType::User,
+            None,
+            crate::Privileges::parse("view:*,widget:1,disableentitlement"),
+        );
+
+        let context = EntitlementContext::for_session(&session, false);
+
+        assert!(context.widget && context.enforced);
     }
 
     #[test]

@@ -696,6 +696,13 @@ fn push_filter(sql: &mut Sql, f: &EntryFilter) {
 /// The SQL form of [`quad_domain::entitlement::may_see_entry`]; the two must agree, which
 /// the store's tests check on random data.
 fn push_visibility(sql: &mut Sql, ctx: &EntitlementContext) {
+    if ctx.widget {
+        sql.push(
+            " AND EXISTS (SELECT 1 FROM category_entry ce JOIN category c ON c.id = ce.category_id \
+             WHERE ce.entry_id = e.id AND ce.status = 2 AND c.privacy = 1)",
+        );
+        return;
+    }
     if !ctx.enforced {
         return;
     }

@@ -996,6 +996,7 @@ mod tests {
             user: Some(user.clone()),
             privacy_context: Some(PRIVACY_CONTEXT.to_owned()),
             bypass_entries: Vec::new(),
+            widget: false,
         };
         let filter = entries::EntryFilter::default();
         let scope = ListScope::Owned(Some(user));

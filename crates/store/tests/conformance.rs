@@ -34,6 +34,7 @@ fn unenforced() -> EntitlementContext {
         user: None,
         privacy_context: None,
         bypass_entries: vec![],
+        widget: false,
     }
 }
 
@@ -1239,6 +1240,7 @@ async fn the_category_list_applies_each_filter_and_entitlement() {
             user: None,
             privacy_context: Some("Portal".into()),
             bypass_entries: vec![],
+            widget: false,
         };
         let in_default = EntitlementContext {
             privacy_context: None,

@@ -99,6 +99,8 @@ struct SessionSeed {
     /// Entry indexes named by `disableentitlementforentry`; one past the entries names an
     /// entry that does not exist.
     bypass: Vec<usize>,
+    /// A widget session, as `session.startWidgetSession` makes.
+    widget: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -216,12 +218,14 @@ fn sessions() -> impl Strategy<Value = Vec<SessionSeed>> {
         prop::option::weighted(0.8, 0..SESSION_USERS.len()),
         prop::option::weighted(0.7, prop::sample::select(SESSION_CONTEXTS.to_vec())),
         prop::collection::vec(0..=MAX_ENTRIES, 0..=1),
+        prop::bool::weighted(0.15),
     )
-        .prop_map(|(enforced, user, context, bypass)| SessionSeed {
+        .prop_map(|(enforced, user, context, bypass, widget)| SessionSeed {
             enforced,
             user,
             context,
             bypass,
+            widget,
         });
     prop::collection::vec(session, 1..=4)
 }
@@ -538,6 +542,7 @@ fn context_for(session: &SessionSeed, built: &Built) -> EntitlementContext {
         user: session_user(session).and_then(UserId::parse),
         privacy_context: session.context.map(str::to_owned),
         bypass_entries: session.bypass.iter().map(|i| built.entry_id(*i)).collect(),
+        widget: session.widget,
     }
 }
 
@@ -855,6 +860,7 @@ fn in_context(user: Option<&str>, context: Option<&str>) -> EntitlementContext {
         user: user.and_then(UserId::parse),
         privacy_context: context.map(str::to_owned),
         bypass_entries: vec![],
+        widget: false,
     }
 }
 

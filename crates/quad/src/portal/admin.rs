@@ -376,6 +376,7 @@ pub async fn categories(visit: Visit) -> PortalResult<Response> {
         user: None,
         privacy_context: None,
         bypass_entries: Vec::new(),
+        widget: false,
     };
     let filter = CategoryFilter {
         order_by: Some(("fullName".to_owned(), false)),
