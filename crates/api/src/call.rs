@@ -101,8 +101,10 @@ const USER_ACTIONS: &[(&str, &[&str])] = &[
             "update",
             "delete",
             "getbyids",
+            "getplaybackcontext",
         ],
     ),
+    ("metadata_metadata", &["list"]),
     ("uploadtoken", &["add", "upload", "get", "list", "delete"]),
     ("category", &["get", "list"]),
     (
@@ -162,7 +164,16 @@ impl<'a> Call<'a> {
         Ok(self.partner()?.id)
     }
 
+    /// What the session may see. A request without a KS (a media URL opened by a page)
+    /// sees what a widget session sees: only what is published for anyone.
     pub fn entitlement(&self) -> EntitlementContext {
+        if self.ks.is_none() {
+            return EntitlementContext {
+                enforced: true,
+                widget: true,
+                ..EntitlementContext::default()
+            };
+        }
         let default = self.partner.as_ref().is_some_and(|p| p.entitlement_default);
         EntitlementContext::for_session(&self.session(), default)
     }

@@ -99,10 +99,11 @@ pub fn entry(class: &'static str, e: &Entry, view: &EntryView<'_>) -> Out {
     }
     o.set("categories", names.join(","))
         .set("categoriesIds", ids.join(","))
-        .set("status", e.status.to_string())
+        // Numbers, as the Kaltura player compares them with numbers (`type === 1`).
+        .set("status", e.status)
         .set("moderationStatus", 6)
         .set("moderationCount", 0)
-        .set("type", e.entry_type.to_string())
+        .set("type", e.entry_type)
         .set("createdAt", e.created_at)
         .set("updatedAt", e.updated_at)
         .set("rank", 0.0)

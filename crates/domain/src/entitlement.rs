@@ -219,9 +219,16 @@ mod tests {
             )
         };
 
-        assert!(!sees(&[]), "an entry in no category is not public to a widget");
+        assert!(
+            !sees(&[]),
+            "an entry in no category is not public to a widget"
+        );
         assert!(sees(&[publication(&["portal"], Privacy::All, false)]));
-        assert!(!sees(&[publication(&[], Privacy::AuthenticatedUsers, false)]));
+        assert!(!sees(&[publication(
+            &[],
+            Privacy::AuthenticatedUsers,
+            false
+        )]));
         let mut pending = publication(&[], Privacy::All, false);
         pending.active = false;
         assert!(!sees(&[pending]), "a pending publication grants nothing");

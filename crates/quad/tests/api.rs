@@ -415,7 +415,8 @@ async fn a_session_adds_gets_and_lists_media_in_json() {
             (&json!("Lecture 1"), &json!("The first one"), &json!(1))
         );
         assert_eq!(
-            added["status"], "7",
+            added["status"],
+            json!(7),
             "an entry without content is NO_CONTENT"
         );
         assert_eq!(added["userId"], "admin");
@@ -832,7 +833,11 @@ async fn uploaded_content_is_served_whole_and_in_byte_ranges() {
         let two = app.get(&path, &[("range", "bytes=0-1,10-12")]).await;
 
         // Assert
-        let status = if ffprobe_available() { "-1" } else { "2" };
+        let status = if ffprobe_available() {
+            json!(-1)
+        } else {
+            json!(2)
+        };
         assert_eq!(
             entry["status"], status,
             "the probe decides the status: {entry}"

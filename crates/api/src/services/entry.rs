@@ -11,7 +11,7 @@ use quad_store::entries::{
 };
 use quad_store::{Conn, categories, publications, uploads};
 
-use super::{commit, ensure_users, read, write};
+use super::{commit, ensure_users, player, read, write};
 use crate::call::{Call, internal};
 use crate::error::{ApiError, ApiResult};
 use crate::objects::{self, EntryView};
@@ -28,6 +28,7 @@ pub const ACTIONS: &[&str] = &[
     "update",
     "delete",
     "getbyids",
+    "getplaybackcontext",
 ];
 
 /// Fields the server sets; a request may only repeat their current value.
@@ -86,6 +87,7 @@ pub async fn handle(call: &Call<'_>, params: &Fields<'_>) -> ApiResult<Out> {
         "delete" => delete(call, params).await,
         "getbyids" => get_by_ids(call, params).await,
         "count" => count(call, params).await,
+        "getplaybackcontext" => player::playback_context(call, params).await,
         _ => list(call, params).await,
     }
 }
@@ -101,7 +103,7 @@ fn entry_class(call: &Call<'_>) -> &'static str {
 
 /// Every entry Quad holds is a media clip, so it is answered as `KalturaMediaEntry` on both
 /// services; the client accepts the subclass where it expects a base entry.
-const OUT_CLASS: &str = "KalturaMediaEntry";
+pub(super) const OUT_CLASS: &str = "KalturaMediaEntry";
 
 pub(super) fn people(e: &Entry, c: &Collaborators) -> EntryPeople {
     let ids = |list: &[String]| list.iter().filter_map(|u| UserId::parse(u)).collect();
@@ -209,7 +211,7 @@ async fn render(
         .collect())
 }
 
-async fn render_one(conn: &mut Conn, call: &Call<'_>, e: &Entry) -> ApiResult<Out> {
+pub(super) async fn render_one(conn: &mut Conn, call: &Call<'_>, e: &Entry) -> ApiResult<Out> {
     let mut out = render(conn, call, OUT_CLASS, std::slice::from_ref(e)).await?;
     out.pop().ok_or_else(ApiError::internal)
 }
@@ -817,6 +819,9 @@ fn filter(call: &Call<'_>, params: &Fields<'_>) -> ApiResult<EntryFilter> {
 }
 
 async fn list(call: &Call<'_>, params: &Fields<'_>) -> ApiResult<Out> {
+    if let Some(id) = player::redirect_from(params)? {
+        return player::redirect_list(call, &id).await;
+    }
     let filter = filter(call, params)?;
     let page = Page::from_params(params, 30)?;
     let scope = entitlement::list_scope(&call.session(), filter.names_entries());

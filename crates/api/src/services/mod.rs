@@ -5,6 +5,7 @@ pub(crate) mod category;
 mod category_entry;
 pub(crate) mod category_user;
 pub(crate) mod entry;
+mod player;
 mod session;
 mod system;
 mod upload_token;
@@ -28,6 +29,7 @@ const SERVICES: &[(&str, &[&str])] = &[
     ("category", category::ACTIONS),
     ("categoryentry", category_entry::ACTIONS),
     ("categoryuser", category_user::ACTIONS),
+    ("metadata_metadata", &["list"]),
 ];
 
 /// Checks that the service and action exist and that the session may call them.
@@ -57,6 +59,7 @@ pub async fn run(call: &Call<'_>, params: &Fields<'_>) -> ApiResult<Out> {
         "category" => category::handle(call, params).await,
         "categoryentry" => category_entry::handle(call, params).await,
         "categoryuser" => category_user::handle(call, params).await,
+        "metadata_metadata" => Ok(player::metadata_list()),
         other => Err(ApiError::unknown_service(other)),
     }
 }
