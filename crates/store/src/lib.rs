@@ -11,6 +11,7 @@ pub mod credentials;
 pub mod embeds;
 pub mod entries;
 pub mod identity;
+pub mod jobs;
 pub mod lti;
 pub mod lti13;
 pub mod members;
