@@ -8,6 +8,8 @@ session; a private one plays with its owner's KS; for a viewer who may not see i
 playback context holds the block action the player shows as its access-control message.
 """
 
+import time
+
 import pytest
 import requests
 
@@ -177,3 +179,52 @@ def test_an_unknown_entry_is_an_invalid_entry_id_error(api):
 
     assert listed["code"] == "INVALID_ENTRY_ID"
     assert listed["objectType"] == "KalturaAPIException"
+
+
+def wait_for_image(url, timeout_s=30):
+    deadline = time.monotonic() + timeout_s
+    while True:
+        reply = requests.get(url, timeout=30)
+        if reply.status_code == 200 or time.monotonic() > deadline:
+            return reply
+        time.sleep(0.25)
+
+
+def jpeg_size(data):
+    """(width, height) from a JPEG's start-of-frame marker."""
+    i = 2
+    while i < len(data):
+        marker, length = data[i + 1], int.from_bytes(data[i + 2:i + 4], "big")
+        if marker in (0xC0, 0xC1, 0xC2):
+            return int.from_bytes(data[i + 7:i + 9], "big"), int.from_bytes(data[i + 5:i + 7], "big")
+        i += 2 + length
+    raise AssertionError("no frame in the JPEG")
+
+
+def test_the_poster_and_the_seekbar_sprite_are_made_after_upload(api, admin, ready_entry, public_category):
+    _, entry = ready_entry
+    admin.categoryEntry.add(KalturaCategoryEntry(entryId=entry.id, categoryId=public_category.id))
+    listed, _, _ = load_media(api, entry.id)
+    thumbnail = listed["objects"][0]["thumbnailUrl"]
+    pid = api.partner.id
+    assert thumbnail.startswith(f"{api.url}/p/{pid}/sp/{pid}00/thumbnail/entry_id/{entry.id}/version/")
+
+    poster = wait_for_image(f"{thumbnail}/height/360/width/640")
+    sprite = wait_for_image(f"{thumbnail}/width/164/vid_slices/100")
+
+    assert poster.status_code == 200 and poster.headers["Content-Type"] == "image/jpeg"
+    assert jpeg_size(poster.content) == (160, 120)
+    assert sprite.status_code == 200
+    assert jpeg_size(sprite.content) == (164 * 100, 124), "100 frames of 164 px side by side"
+
+
+def test_a_thumbnail_is_not_served_to_a_viewer_who_may_not_see_the_entry(api, ready_entry):
+    owner, entry = ready_entry
+    pid = api.partner.id
+    url = f"{api.url}/p/{pid}/sp/{pid}00/thumbnail/entry_id/{entry.id}/version/0"
+    owners = wait_for_image(f"{url}/ks/{api.ks_v2(owner, 0)}")
+
+    anonymous = requests.get(url, timeout=30)
+
+    assert owners.status_code == 200
+    assert anonymous.status_code == 404 and len(anonymous.content) < 100

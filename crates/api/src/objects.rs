@@ -64,6 +64,17 @@ pub fn download_url(base_url: &str, e: &Entry) -> Option<String> {
     manifest_url(base_url, e, "download", "/flavorParamIds/0")
 }
 
+/// Where the entry's poster is, in the form the Kaltura player extends with a size or with
+/// `vid_slices` for its seekbar sprite; `None` for an entry without a picture.
+fn thumbnail_url(base_url: &str, e: &Entry) -> Option<String> {
+    e.source_key.as_ref()?;
+    e.width?;
+    let (pid, id, version) = (e.partner_id, &e.id, e.version);
+    Some(format!(
+        "{base_url}/p/{pid}/sp/{pid}00/thumbnail/entry_id/{id}/version/{version}"
+    ))
+}
+
 fn data_url(base_url: &str, e: &Entry) -> Option<String> {
     manifest_url(base_url, e, "url", "")
 }
@@ -147,6 +158,7 @@ pub fn entry(class: &'static str, e: &Entry, view: &EntryView<'_>) -> Out {
         .set("creditUserName", e.credit_user_name.clone())
         .set("creditUrl", e.credit_url.clone())
         .set("dataUrl", data_url(view.base_url, e))
+        .set("thumbnailUrl", thumbnail_url(view.base_url, e))
         .set("flavorParamsIds", "");
     Out::Object(o)
 }

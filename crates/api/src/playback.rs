@@ -1,6 +1,8 @@
 //! Media URLs in Kaltura's forms: `/p/{partnerId}/sp/{partnerId}00/playManifest/entryId/{id}/
-//! format/{url|download}/…`, serving an entry's source with byte ranges to whoever may see
-//! the entry. The KS comes as a `/ks/{ks}` path pair or a `ks` query parameter.
+//! format/{url|download}/…`, serving an entry's source with byte ranges, and
+//! `…/thumbnail/entry_id/{id}/…`, serving its poster or (with `vid_slices`) its seekbar
+//! sprite, each to whoever may see the entry. The KS comes as a `/ks/{ks}` path pair or a
+//! `ks` query parameter; without one, only what is published for anyone is served.
 
 use std::io::SeekFrom;
 use std::sync::Arc;
@@ -27,14 +29,131 @@ pub fn router(api: Arc<Api>) -> Router {
             "/p/{partner}/sp/{sub_partner}/playManifest/{*rest}",
             get(play_manifest),
         )
+        .route(
+            "/p/{partner}/sp/{sub_partner}/thumbnail/{*rest}",
+            get(thumbnail),
+        )
         .with_state(api)
 }
 
-fn refused(status: StatusCode, reason: &'static str) -> Response {
+fn refused_as(call: &'static str, status: StatusCode, reason: &'static str) -> Response {
     let mut response = (status, reason).into_response();
     response.extensions_mut().insert(ApiOutcome {
-        call: "playManifest".into(),
+        call: call.into(),
         refused: Some(reason),
+    });
+    response
+}
+
+fn refused(status: StatusCode, reason: &'static str) -> Response {
+    refused_as("playManifest", status, reason)
+}
+
+/// The `/key/value` pairs of a media URL's path after its kind.
+fn path_pairs(rest: &str) -> Vec<(&str, &str)> {
+    let segments: Vec<&str> = rest.split('/').filter(|s| !s.is_empty()).collect();
+    segments
+        .chunks(2)
+        .filter(|p| p.len() == 2)
+        .map(|p| (p[0], p[1]))
+        .collect()
+}
+
+fn pair<'a>(pairs: &[(&str, &'a str)], key: &str) -> Option<&'a str> {
+    pairs
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(key))
+        .map(|(_, v)| *v)
+}
+
+/// The viewer of a media URL: its partner and KS (from the path or the query, or none) as
+/// call params, and the base URL it was asked at.
+fn viewer(partner: i64, ks: Option<String>, request: &Request) -> (Param, String) {
+    let mut params = Param::default();
+    params.set_flat("partnerId", &partner.to_string());
+    let query_ks = request.uri().query().and_then(|q| {
+        form_urlencoded::parse(q.as_bytes())
+            .find(|(k, _)| k == "ks")
+            .map(|(_, v)| v.into_owned())
+    });
+    if let Some(ks) = ks.or(query_ks) {
+        params.set_flat("ks", &ks);
+    }
+    (params, base_url(request.headers()))
+}
+
+/// The entry a media URL names, if its viewer may see it.
+async fn viewed_entry(
+    api: &Api,
+    params: &Param,
+    entry_id: &str,
+    base: &str,
+) -> Result<quad_store::entries::Entry, &'static str> {
+    let now = quad_store::now();
+    let Ok((partner_row, established)) = establish(&api.store, params, false, now).await else {
+        return Err("INVALID_KS");
+    };
+    let call = Call {
+        api,
+        service: "playmanifest".into(),
+        action: "serve".into(),
+        partner: partner_row,
+        ks: established,
+        base_url: base,
+        files: Vec::new(),
+        now,
+        origin: "api",
+    };
+    services::playable_entry(&call, entry_id)
+        .await
+        .map_err(|_| "ENTRY_ID_NOT_FOUND")
+}
+
+/// `GET /p/{pid}/sp/{pid}00/thumbnail/entry_id/{id}/…`: the entry's poster, or its seekbar
+/// sprite when the path has `vid_slices`. Either is made in the background after upload,
+/// so a new entry has none for a moment. Width and height are accepted and not applied:
+/// the player scales the picture.
+async fn thumbnail(
+    State(api): State<Arc<Api>>,
+    Path((partner, _sub_partner, rest)): Path<(i64, String, String)>,
+    request: Request,
+) -> Response {
+    let pairs = path_pairs(&rest);
+    let Some(entry_id) = pair(&pairs, "entry_id") else {
+        return refused_as("thumbnail", StatusCode::NOT_FOUND, "ENTRY_ID_NOT_FOUND");
+    };
+    let ks = pair(&pairs, "ks").map(str::to_owned);
+    let (params, base) = viewer(partner, ks, &request);
+    let entry = match viewed_entry(&api, &params, entry_id, &base).await {
+        Ok(entry) => entry,
+        Err("INVALID_KS") => return refused_as("thumbnail", StatusCode::FORBIDDEN, "INVALID_KS"),
+        Err(reason) => return refused_as("thumbnail", StatusCode::NOT_FOUND, reason),
+    };
+    let Some(source) = entry.source_key.as_deref() else {
+        return refused_as("thumbnail", StatusCode::NOT_FOUND, "ENTRY_HAS_NO_CONTENT");
+    };
+    let key = if pair(&pairs, "vid_slices").is_some() {
+        quad_media::images::sprite_key(source)
+    } else {
+        quad_media::images::poster_key(source)
+    };
+    let Ok(Some((file, size))) = api.media.open_object(&key).await else {
+        return refused_as("thumbnail", StatusCode::NOT_FOUND, "THUMBNAIL_NOT_READY");
+    };
+
+    let mut response = serve(file, size, None, "image/jpeg").await;
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, max-age=3600"),
+    );
+    headers.insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
+    response.extensions_mut().insert(ApiOutcome {
+        call: "thumbnail".into(),
+        refused: None,
     });
     response
 }
@@ -44,49 +163,17 @@ async fn play_manifest(
     Path((partner, _sub_partner, rest)): Path<(i64, String, String)>,
     request: Request,
 ) -> Response {
-    let segments: Vec<&str> = rest.split('/').filter(|s| !s.is_empty()).collect();
-    let pair = |key: &str| {
-        segments
-            .chunks(2)
-            .find(|p| p[0].eq_ignore_ascii_case(key))
-            .and_then(|p| p.get(1))
-            .copied()
-    };
-    let Some(entry_id) = pair("entryId") else {
+    let pairs = path_pairs(&rest);
+    let Some(entry_id) = pair(&pairs, "entryId") else {
         return refused(StatusCode::NOT_FOUND, "ENTRY_ID_NOT_FOUND");
     };
-    let download = pair("format") == Some("download");
-    let query_ks = request.uri().query().and_then(|q| {
-        form_urlencoded::parse(q.as_bytes())
-            .find(|(k, _)| k == "ks")
-            .map(|(_, v)| v.into_owned())
-    });
-    let ks = pair("ks").map(str::to_owned).or(query_ks);
-
-    let mut params = Param::default();
-    params.set_flat("partnerId", &partner.to_string());
-    if let Some(ks) = &ks {
-        params.set_flat("ks", ks);
-    }
-    let now = quad_store::now();
-    let Ok((partner_row, established)) = establish(&api.store, &params, false, now).await else {
-        return refused(StatusCode::FORBIDDEN, "INVALID_KS");
-    };
-    let base = base_url(request.headers());
-    let call = Call {
-        api: &api,
-        service: "playmanifest".into(),
-        action: "serve".into(),
-        partner: partner_row,
-        ks: established,
-        base_url: &base,
-        files: Vec::new(),
-        now,
-        origin: "api",
-    };
-    let entry = match services::playable_entry(&call, entry_id).await {
+    let download = pair(&pairs, "format") == Some("download");
+    let ks = pair(&pairs, "ks").map(str::to_owned);
+    let (params, base) = viewer(partner, ks, &request);
+    let entry = match viewed_entry(&api, &params, entry_id, &base).await {
         Ok(entry) => entry,
-        Err(_) => return refused(StatusCode::NOT_FOUND, "ENTRY_ID_NOT_FOUND"),
+        Err("INVALID_KS") => return refused(StatusCode::FORBIDDEN, "INVALID_KS"),
+        Err(reason) => return refused(StatusCode::NOT_FOUND, reason),
     };
     let Some(key) = entry.source_key.clone() else {
         return refused(StatusCode::NOT_FOUND, "ENTRY_HAS_NO_CONTENT");

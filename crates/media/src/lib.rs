@@ -1,6 +1,7 @@
-//! Quad's media bytes: where they are kept, how they are read back in byte ranges, and what
-//! a probe of them says. The database never holds media bytes.
+//! Quad's media bytes: where they are kept, how they are read back in byte ranges, what a
+//! probe of them says, and the pictures made of them. The database never holds media bytes.
 
+pub mod images;
 pub mod probe;
 pub mod range;
 pub mod storage;

@@ -107,19 +107,25 @@ pub struct Server {
     pub api: Arc<Api>,
     handle: tokio::task::JoinHandle<std::io::Result<()>>,
     stop: tokio::sync::oneshot::Sender<()>,
+    /// The background job worker; a job it is in the middle of resumes at the next start.
+    worker: tokio::task::JoinHandle<()>,
 }
 
 impl Server {
     /// Stops accepting connections, lets requests in flight finish, and waits.
     pub async fn stop(self) -> std::io::Result<()> {
         let _ = self.stop.send(());
-        self.handle.await.map_err(std::io::Error::other)?
+        let served = self.handle.await.map_err(std::io::Error::other);
+        self.worker.abort();
+        served?
     }
 
     /// Waits until the server ends by itself (after a shutdown signal).
     pub async fn wait(self) -> std::io::Result<()> {
         let _keep = self.stop;
-        self.handle.await.map_err(std::io::Error::other)?
+        let served = self.handle.await.map_err(std::io::Error::other);
+        self.worker.abort();
+        served?
     }
 }
 
@@ -156,11 +162,13 @@ pub async fn start(
         })
         .await
     });
+    let worker = crate::processing::spawn(api.clone());
     Ok(Server {
         addr,
         api,
         handle,
         stop,
+        worker,
     })
 }
 

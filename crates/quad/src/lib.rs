@@ -8,6 +8,7 @@ pub mod identity;
 pub mod lms;
 pub mod platforms;
 pub mod portal;
+pub mod processing;
 
 pub use app::{Server, start};
 pub use config::StoreConfig;

@@ -9,7 +9,7 @@ use quad_media::ProbeOutcome;
 use quad_store::entries::{
     self, Collaborators, Entry, EntryFilter, ROLE_EDITOR, ROLE_PUBLISHER, ROLE_VIEWER,
 };
-use quad_store::{Conn, categories, publications, uploads};
+use quad_store::{Conn, categories, jobs, publications, uploads};
 
 use super::{commit, ensure_users, player, read, write};
 use crate::call::{Call, internal};
@@ -696,6 +696,7 @@ async fn add_content(call: &Call<'_>, params: &Fields<'_>) -> ApiResult<Out> {
     entry.source_key = Some(key);
     entry.source_file_name = token.file_name.clone();
     entry.size_bytes = Some(token.uploaded_size);
+    let pictures = matches!(&probe, ProbeOutcome::Media(p) if p.has_video);
     entry.status = match probe {
         ProbeOutcome::Media(p) => {
             entry.duration_ms = p.duration_ms;
@@ -711,6 +712,13 @@ async fn add_content(call: &Call<'_>, params: &Fields<'_>) -> ApiResult<Out> {
     token.attached_object_id = Some(entry.id.clone());
     uploads::update(&mut tx, &token).await.map_err(internal)?;
     entries::update(&mut tx, &entry).await.map_err(internal)?;
+    if pictures {
+        // The poster and the seekbar sprite are made in the background; the entry plays
+        // without them meanwhile.
+        jobs::enqueue(&mut tx, jobs::THUMBNAILS, partner_id, &entry.id)
+            .await
+            .map_err(internal)?;
+    }
     let stored = entries::get(&mut tx, partner_id, &entry.id)
         .await
         .map_err(internal)?;

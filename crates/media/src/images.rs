@@ -1,0 +1,83 @@
+//! Pictures of a video made with ffmpeg: the poster (one frame, a tenth of the way in) and
+//! the seekbar sprite the Kaltura player shows while seeking (100 frames side by side, each
+//! 164 pixels wide).
+
+use std::path::Path;
+
+use tokio::process::Command;
+
+/// How many frames the seekbar sprite holds, and how wide each is, as the player asks.
+pub const SPRITE_FRAMES: u32 = 100;
+pub const SPRITE_FRAME_WIDTH: u32 = 164;
+
+/// Where the poster of the source stored under `source_key` is kept.
+pub fn poster_key(source_key: &str) -> String {
+    format!("{source_key}.poster.jpg")
+}
+
+/// Where the seekbar sprite of the source stored under `source_key` is kept.
+pub fn sprite_key(source_key: &str) -> String {
+    format!("{source_key}.sprite.jpg")
+}
+
+/// Why a picture could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum ImageError {
+    #[error("ffmpeg is not installed")]
+    NoFfmpeg,
+    #[error("ffmpeg failed: {0}")]
+    Failed(String),
+}
+
+/// Runs ffmpeg with the options that go before the input and those that go before the output.
+async fn ffmpeg(
+    before: &[&str],
+    input: &Path,
+    after: &[&str],
+    output: &Path,
+) -> Result<(), ImageError> {
+    let ran = Command::new("ffmpeg")
+        .args(["-v", "error", "-y"])
+        .args(before)
+        .arg("-i")
+        .arg(input)
+        .args(after)
+        .arg(output)
+        .kill_on_drop(true)
+        .output()
+        .await
+        .map_err(|_| ImageError::NoFfmpeg)?;
+    if !ran.status.success() {
+        let why = String::from_utf8_lossy(&ran.stderr);
+        let last = why.lines().last().unwrap_or("no message").to_owned();
+        return Err(ImageError::Failed(last));
+    }
+    Ok(())
+}
+
+/// Writes the poster of `video` as a JPEG.
+pub async fn poster(video: &Path, duration_ms: i64, out: &Path) -> Result<(), ImageError> {
+    let at = format!("{:.3}", (duration_ms.max(0) as f64 / 10_000.0));
+    let after = ["-frames:v", "1", "-q:v", "3", "-f", "image2"];
+    ffmpeg(&["-ss", &at], video, &after, out).await
+}
+
+/// Writes the seekbar sprite of `video` as a JPEG: frames evenly spread over its duration.
+pub async fn sprite(video: &Path, duration_ms: i64, out: &Path) -> Result<(), ImageError> {
+    let seconds = (duration_ms.max(1) as f64) / 1000.0;
+    let filter = format!(
+        "fps={rate},scale={SPRITE_FRAME_WIDTH}:-2,tile={SPRITE_FRAMES}x1",
+        rate = f64::from(SPRITE_FRAMES) / seconds
+    );
+    let after = [
+        "-vf",
+        &filter,
+        "-frames:v",
+        "1",
+        "-q:v",
+        "5",
+        "-f",
+        "image2",
+    ];
+    ffmpeg(&[], video, &after, out).await
+}
