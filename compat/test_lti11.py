@@ -352,3 +352,4 @@ def test_an_entry_in_the_lms_my_media_opens_in_its_player(server, api, admin, lm
 
     assert player.status_code == 200
     assert f'data-entry-id="{entry.id}"' in player.text
+

@@ -6,6 +6,9 @@ re-publishes it unless the owner withdrew it after the embed (RespectPrivate).
 """
 
 import concurrent.futures
+import html
+import re
+import time
 import uuid
 
 import pytest
@@ -178,3 +181,23 @@ def test_the_players_reports_count_views_and_plays_in_the_api(server, api, admin
     assert after.views == before.views + 1
     assert after.plays == before.plays + 2
     assert isinstance(after.lastPlayedAt, int) and after.lastPlayedAt > 0, "a play sets lastPlayedAt"
+
+
+def test_the_embed_player_shows_the_entrys_poster(server, api, lms, media_sample):
+    context = course_id()
+    owner = api.uid("prof")
+    entry = api.ingest(api.user(owner), media_sample, name="With a poster")
+    reply = embed_launch(lms, entry.id, owner, INSTRUCTOR, context, "link-poster")
+    player = requests.get(server.url + reply.headers["location"], timeout=30)
+    poster = re.search(r'poster="([^"]+)"', player.text)
+    assert poster, "the player names a poster"
+
+    deadline = time.monotonic() + 30
+    while True:
+        image = requests.get(server.url + html.unescape(poster.group(1)), timeout=30)
+        if image.status_code == 200 or time.monotonic() > deadline:
+            break
+        time.sleep(0.25)
+
+    assert image.status_code == 200
+    assert image.headers["Content-Type"] == "image/jpeg"

@@ -228,6 +228,19 @@ pub async fn serve_source(
     Some(serve(file, size, range, content_type(file_name)).await)
 }
 
+/// Serves an entry's poster, once the background job has made it; `None` before. The
+/// caller has decided that the viewer may see the entry.
+pub async fn serve_poster(api: &Api, entry: &quad_store::entries::Entry) -> Option<Response> {
+    let key = quad_media::images::poster_key(entry.source_key.as_deref()?);
+    let (file, size) = api.media.open_object(&key).await.ok().flatten()?;
+    let mut response = serve(file, size, None, "image/jpeg").await;
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, max-age=3600"),
+    );
+    Some(response)
+}
+
 fn content_type(file_name: &str) -> &'static str {
     let ext = file_name
         .rsplit('.')

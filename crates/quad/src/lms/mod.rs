@@ -46,6 +46,7 @@ pub fn router(api: Arc<Api>, test_lms: bool) -> Router {
         )
         .route("/{slug}/lti/pages/player/{entry}", get(pages::player))
         .route("/{slug}/lti/pages/source/{entry}", get(pages::source))
+        .route("/{slug}/lti/pages/poster/{entry}", get(pages::poster))
         .route("/{slug}/lti/pages/player/{entry}/event", post(pages::event))
         .route("/{slug}/lti/pages/my-media", get(pages::my_media))
         .route(

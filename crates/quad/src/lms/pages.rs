@@ -448,6 +448,7 @@ struct PlayerPage {
     entry_id: String,
     name: String,
     source: String,
+    poster: String,
     events: String,
 }
 
@@ -482,6 +483,7 @@ pub async fn player(
         let token: String = form_urlencoded::byte_serialize(q.t.as_bytes()).collect();
         let page = PlayerPage {
             source: format!("/{slug}/lti/pages/source/{}?t={token}", entry.id),
+            poster: format!("/{slug}/lti/pages/poster/{}?t={token}", entry.id),
             events: format!("/{slug}/lti/pages/player/{}/event?t={token}", entry.id),
             entry_id: entry.id,
             name: entry.name,
@@ -505,6 +507,21 @@ pub async fn source(
             .get(axum::http::header::RANGE)
             .and_then(|v| v.to_str().ok());
         quad_api::playback::serve_source(&api, &entry, range)
+            .await
+            .ok_or(PortalError::NotFound)
+    };
+    served.await.unwrap_or_else(refused)
+}
+
+/// `GET lti/pages/poster/{entry}`: the poster of the embed's player.
+pub async fn poster(
+    State(api): State<Arc<Api>>,
+    Path((slug, entry)): Path<(String, String)>,
+    Query(q): Query<PageQuery>,
+) -> Response {
+    let served = async {
+        let entry = visible(&api, &slug, &q, &entry).await?;
+        quad_api::playback::serve_poster(&api, &entry)
             .await
             .ok_or(PortalError::NotFound)
     };

@@ -163,6 +163,19 @@ pub async fn source(visit: Visit, Path((_, id)): Path<(String, String)>) -> Port
         .map(IntoResponse::into_response)
 }
 
+/// `GET media/{id}/poster`: the entry's poster, for its player, to whoever may see it.
+pub async fn poster(visit: Visit, Path((_, id)): Path<(String, String)>) -> PortalResult<Response> {
+    let viewer = visit.viewer()?;
+    let (entry, _) = visit
+        .caller(viewer)
+        .visible_entry(&id)
+        .await
+        .map_err(PortalError::api)?;
+    quad_api::playback::serve_poster(&visit.api, &entry)
+        .await
+        .ok_or(PortalError::NotFound)
+}
+
 #[derive(Debug, Deserialize)]
 pub struct EditForm {
     /// A missing token is a wrong one, so that the CSRF check answers first.

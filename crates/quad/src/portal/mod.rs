@@ -39,6 +39,7 @@ pub fn router(api: Arc<Api>) -> Router {
         )
         .route("/{slug}/media/{id}", get(media::show))
         .route("/{slug}/media/{id}/source", get(media::source))
+        .route("/{slug}/media/{id}/poster", get(media::poster))
         .route("/{slug}/media/{id}/edit", post(media::edit))
         .route(
             "/{slug}/media/{id}/collaborators",
