@@ -168,11 +168,7 @@ impl<'a> Call<'a> {
     /// sees what a widget session sees: only what is published for anyone.
     pub fn entitlement(&self) -> EntitlementContext {
         if self.ks.is_none() {
-            return EntitlementContext {
-                enforced: true,
-                widget: true,
-                ..EntitlementContext::default()
-            };
+            return EntitlementContext::without_session();
         }
         let default = self.partner.as_ref().is_some_and(|p| p.entitlement_default);
         EntitlementContext::for_session(&self.session(), default)

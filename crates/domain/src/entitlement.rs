@@ -51,6 +51,16 @@ impl EntitlementContext {
         }
     }
 
+    /// What a request without any session sees, such as a media URL opened by a page: what
+    /// a widget session sees.
+    pub fn without_session() -> EntitlementContext {
+        EntitlementContext {
+            enforced: true,
+            widget: true,
+            ..EntitlementContext::default()
+        }
+    }
+
     /// Whether a category's effective contexts are the ones this session works in.
     pub fn context_matches(&self, category_contexts: &[String]) -> bool {
         match &self.privacy_context {

@@ -685,8 +685,8 @@ struct ReturnPage {
 }
 
 /// `POST lti/pages/pick/{selection}`: sends the chosen entry back to the LMS as a signed
-/// link to its embed (LTI 1.1 Content-Item or LTI 1.3 Deep Linking). When the owner chooses it, it is
-/// published to the course's `InContext`.
+/// link to its embed (LTI 1.1 Content-Item or LTI 1.3 Deep Linking). When the owner chooses
+/// it, it is published to the course's `InContext`.
 pub async fn choose(
     State(api): State<Arc<Api>>,
     Path((slug, id)): Path<(String, String)>,
