@@ -8,6 +8,8 @@ session; a private one plays with its owner's KS; for a viewer who may not see i
 playback context holds the block action the player shows as its access-control message.
 """
 
+import html
+import re
 import time
 
 import pytest
@@ -228,3 +230,38 @@ def test_a_thumbnail_is_not_served_to_a_viewer_who_may_not_see_the_entry(api, re
 
     assert owners.status_code == 200
     assert anonymous.status_code == 404 and len(anonymous.content) < 100
+
+
+def test_quads_own_player_page_plays_a_public_entry_and_counts_its_views(
+    api, admin, ready_entry, public_category, media_sample
+):
+    _, entry = ready_entry
+    admin.categoryEntry.add(KalturaCategoryEntry(entryId=entry.id, categoryId=public_category.id))
+    page_url = f"{api.url}/p/{api.partner.id}/embed/{entry.id}"
+
+    page = requests.get(page_url, timeout=30)
+    source = re.search(r'<video[^>]* src="([^"]+)"', page.text)
+    poster = re.search(r'poster="([^"]+)"', page.text)
+    events = re.search(r'data-events="([^"]+)"', page.text)
+    played = requests.get(api.url + html.unescape(source.group(1)), headers={"Range": "bytes=0-"},
+                          timeout=30)
+    counted = requests.post(api.url + html.unescape(events.group(1)), data={"event": "view"},
+                            timeout=30)
+
+    assert page.status_code == 200
+    assert "Lecture 1" in page.text and f'data-entry-id="{entry.id}"' in page.text
+    assert played.status_code == 206 and played.content == media_sample
+    assert wait_for_image(api.url + html.unescape(poster.group(1))).status_code == 200
+    assert counted.status_code == 204
+    assert admin.media.get(entry.id).views == 1
+
+
+def test_quads_own_player_page_needs_a_ks_for_a_private_entry(api, ready_entry):
+    owner, entry = ready_entry
+    page_url = f"{api.url}/p/{api.partner.id}/embed/{entry.id}"
+
+    anonymous = requests.get(page_url, timeout=30)
+    with_ks = requests.get(page_url, params={"ks": api.user_ks(owner)}, timeout=30)
+
+    assert anonymous.status_code == 404 and "Lecture 1" not in anonymous.text
+    assert with_ks.status_code == 200 and "Lecture 1" in with_ks.text

@@ -87,6 +87,23 @@ fn viewer(partner: i64, ks: Option<String>, request: &Request) -> (Param, String
     (params, base_url(request.headers()))
 }
 
+/// The entry a page of Quad's own shows to a viewer with this KS (or none), if they may see
+/// it; the same check as for media URLs.
+pub async fn entry_for_viewer(
+    api: &Api,
+    partner: i64,
+    ks: Option<&str>,
+    entry_id: &str,
+    base: &str,
+) -> Option<quad_store::entries::Entry> {
+    let mut params = Param::default();
+    params.set_flat("partnerId", &partner.to_string());
+    if let Some(ks) = ks.filter(|k| !k.is_empty()) {
+        params.set_flat("ks", ks);
+    }
+    viewed_entry(api, &params, entry_id, base).await.ok()
+}
+
 /// The entry a media URL names, if its viewer may see it.
 async fn viewed_entry(
     api: &Api,

@@ -46,6 +46,7 @@ pub fn app_with(api: Arc<Api>, test_lms: bool) -> Router {
         .with_state(api.clone())
         .merge(quad_api::router(api.clone()))
         .merge(crate::portal::router(api.clone()))
+        .merge(crate::player::router(api.clone()))
         .merge(crate::lms::router(api, test_lms))
         .layer(middleware::from_fn(log_request))
 }

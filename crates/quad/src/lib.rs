@@ -7,6 +7,7 @@ pub mod demo;
 pub mod identity;
 pub mod lms;
 pub mod platforms;
+pub mod player;
 pub mod portal;
 pub mod processing;
 
