@@ -215,7 +215,9 @@ def test_the_poster_and_the_seekbar_sprite_are_made_after_upload(api, admin, rea
     sprite = wait_for_image(f"{thumbnail}/width/164/vid_slices/100")
 
     assert poster.status_code == 200 and poster.headers["Content-Type"] == "image/jpeg"
-    assert jpeg_size(poster.content) == (160, 120)
+    assert jpeg_size(poster.content) == (480, 360), "scaled to fit 640x360, 4:3 kept"
+    assert jpeg_size(requests.get(f"{thumbnail}/width/80", timeout=30).content) == (80, 60)
+    assert jpeg_size(requests.get(thumbnail, timeout=30).content) == (160, 120), "as made"
     assert sprite.status_code == 200
     assert jpeg_size(sprite.content) == (164 * 100, 124), "100 frames of 164 px side by side"
 

@@ -133,8 +133,8 @@ async fn viewed_entry(
 
 /// `GET /p/{pid}/sp/{pid}00/thumbnail/entry_id/{id}/…`: the entry's poster, or its seekbar
 /// sprite when the path has `vid_slices`. Either is made in the background after upload,
-/// so a new entry has none for a moment. Width and height are accepted and not applied:
-/// the player scales the picture.
+/// so a new entry has none for a moment. With `width` and/or `height` the poster is scaled
+/// to fit them (up to 4096 pixels a side), made on first request and kept.
 async fn thumbnail(
     State(api): State<Arc<Api>>,
     Path((partner, _sub_partner, rest)): Path<(i64, String, String)>,
@@ -154,10 +154,23 @@ async fn thumbnail(
     let Some(source) = entry.source_key.as_deref() else {
         return refused_as("thumbnail", StatusCode::NOT_FOUND, "ENTRY_HAS_NO_CONTENT");
     };
+    let side = |name: &str| {
+        pair(&pairs, name)
+            .and_then(|v| v.parse::<u32>().ok())
+            .map_or(0, |v| v.min(quad_media::images::MAX_SIDE))
+    };
     let key = if pair(&pairs, "vid_slices").is_some() {
         quad_media::images::sprite_key(source)
     } else {
-        quad_media::images::poster_key(source)
+        match (side("width"), side("height")) {
+            (0, 0) => quad_media::images::poster_key(source),
+            (w, h) => match scaled_poster(&api, source, w, h).await {
+                Some(key) => key,
+                None => {
+                    return refused_as("thumbnail", StatusCode::NOT_FOUND, "THUMBNAIL_NOT_READY");
+                }
+            },
+        }
     };
     let Ok(Some((file, size))) = api.media.open_object(&key).await else {
         return refused_as("thumbnail", StatusCode::NOT_FOUND, "THUMBNAIL_NOT_READY");
@@ -243,6 +256,30 @@ pub async fn serve_source(
     let (file, size) = api.media.open_object(key).await.ok().flatten()?;
     let file_name = entry.source_file_name.as_deref().unwrap_or("source.mp4");
     Some(serve(file, size, range, content_type(file_name)).await)
+}
+
+/// The key of the poster scaled to `width` × `height`, made from the poster on first request
+/// and kept; `None` while there is no poster or when scaling fails.
+async fn scaled_poster(api: &Api, source: &str, width: u32, height: u32) -> Option<String> {
+    use quad_media::images;
+    let key = images::scaled_poster_key(source, width, height);
+    if let Ok(Some(_)) = api.media.open_object(&key).await {
+        return Some(key);
+    }
+    let poster = api.media.local_path(&images::poster_key(source)).ok()?;
+    if !poster.exists() {
+        return None;
+    }
+    let temp = api
+        .media
+        .temp_path(&format!("scaled-{}.jpg", quad_store::random_token(12)));
+    if let Err(e) = images::scale(&poster, width, height, &temp).await {
+        tracing::warn!(error = %e, "scaling a poster failed");
+        let _ = tokio::fs::remove_file(&temp).await;
+        return None;
+    }
+    api.media.put_file(&key, &temp).await.ok()?;
+    Some(key)
 }
 
 /// Serves an entry's poster, once the background job has made it; `None` before. The

@@ -20,6 +20,14 @@ pub fn sprite_key(source_key: &str) -> String {
     format!("{source_key}.sprite.jpg")
 }
 
+/// Where the poster scaled to fit `width` × `height` (0: any) is kept.
+pub fn scaled_poster_key(source_key: &str, width: u32, height: u32) -> String {
+    format!("{source_key}.poster.{width}x{height}.jpg")
+}
+
+/// The largest side a scaled poster may have.
+pub const MAX_SIDE: u32 = 4096;
+
 /// Why a picture could not be made.
 #[derive(Debug, thiserror::Error)]
 pub enum ImageError {
@@ -80,4 +88,25 @@ pub async fn sprite(video: &Path, duration_ms: i64, out: &Path) -> Result<(), Im
         "image2",
     ];
     ffmpeg(&[], video, &after, out).await
+}
+
+/// Writes `picture` scaled to fit within `width` × `height`, keeping its proportions; a side
+/// of 0 follows from the other.
+pub async fn scale(picture: &Path, width: u32, height: u32, out: &Path) -> Result<(), ImageError> {
+    let filter = match (width, height) {
+        (0, h) => format!("scale=-2:{h}"),
+        (w, 0) => format!("scale={w}:-2"),
+        (w, h) => format!("scale={w}:{h}:force_original_aspect_ratio=decrease"),
+    };
+    let after = [
+        "-vf",
+        &filter,
+        "-frames:v",
+        "1",
+        "-q:v",
+        "3",
+        "-f",
+        "image2",
+    ];
+    ffmpeg(&[], picture, &after, out).await
 }
