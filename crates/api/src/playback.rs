@@ -267,7 +267,7 @@ async fn scaled_poster(api: &Api, source: &str, width: u32, height: u32) -> Opti
         return Some(key);
     }
     let poster = api.media.local_path(&images::poster_key(source)).ok()?;
-    if !poster.exists() {
+    if !tokio::fs::try_exists(&poster).await.unwrap_or(false) {
         return None;
     }
     let temp = api
