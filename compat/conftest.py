@@ -102,8 +102,10 @@ def _last_json_object(text):
 class QuadServer:
     """A running `quad serve` process."""
 
-    def __init__(self, binary, data_dir, log_dir):
+    def __init__(self, binary, data_dir, log_dir, extra_args=(), extra_env=None):
         self.binary = binary
+        self.extra_args = list(extra_args)
+        self.extra_env = dict(extra_env or {})
         self.data_dir = Path(data_dir)
         self.log_dir = Path(log_dir)
         self.port = _free_port()
@@ -122,6 +124,7 @@ class QuadServer:
         env = dict(os.environ)
         for key in _SERVER_ENV_OVERRIDES:
             env.pop(key, None)
+        env.update(self.extra_env)
         return env
 
     def start(self):
@@ -135,6 +138,7 @@ class QuadServer:
             "--max-request-bytes",
             str(MAX_REQUEST_BYTES),
             *self._db_args(),
+            *self.extra_args,
         ]
         self._stdout = open(self.log_dir / "server.stdout", "wb")
         self._stderr = open(self.log_dir / "server.stderr", "wb")

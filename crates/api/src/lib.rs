@@ -11,6 +11,7 @@ pub mod multirequest;
 pub mod objects;
 pub mod params;
 pub mod playback;
+mod ranges;
 pub mod services;
 pub mod types;
 pub mod wire;

@@ -4,23 +4,18 @@
 //! sprite, each to whoever may see the entry. The KS comes as a `/ks/{ks}` path pair or a
 //! `ks` query parameter; without one, only what is published for anyone is served.
 
-use std::io::SeekFrom;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::body::Body;
 use axum::extract::{Path, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use futures_util::stream::{self, StreamExt};
-use quad_media::{ByteRange, RangeError, parse_range};
-use tokio::io::{AsyncReadExt, AsyncSeekExt};
-use tokio_util::io::ReaderStream;
 
 use crate::call::{Api, Call, establish};
 use crate::http::{ApiOutcome, base_url};
 use crate::params::Param;
+use crate::ranges::serve;
 use crate::services;
 
 pub fn router(api: Arc<Api>) -> Router {
@@ -35,11 +30,6 @@ pub fn router(api: Arc<Api>) -> Router {
         )
         .with_state(api)
 }
-
-/// How much of a file is read at a time when serving it: each read is a trip to a blocking
-/// thread, so small reads cap the speed (4 KB reads gave about 140 MB/s) while a few
-/// hundred kilobytes per connection keep memory flat.
-const CHUNK_BYTES: usize = 256 * 1024;
 
 fn refused_as(call: &'static str, status: StatusCode, reason: &'static str) -> Response {
     let mut response = (status, reason).into_response();
@@ -172,11 +162,11 @@ async fn thumbnail(
             },
         }
     };
-    let Ok(Some((file, size))) = api.media.open_object(&key).await else {
+    let Ok(Some(object)) = api.media.open_object(&key).await else {
         return refused_as("thumbnail", StatusCode::NOT_FOUND, "THUMBNAIL_NOT_READY");
     };
 
-    let mut response = serve(file, size, None, "image/jpeg").await;
+    let mut response = serve(object, None, "image/jpeg").await;
     let headers = response.headers_mut();
     headers.insert(
         header::CACHE_CONTROL,
@@ -213,7 +203,7 @@ async fn play_manifest(
     let Some(key) = entry.source_key.clone() else {
         return refused(StatusCode::NOT_FOUND, "ENTRY_HAS_NO_CONTENT");
     };
-    let Ok(Some((file, size))) = api.media.open_object(&key).await else {
+    let Ok(Some(object)) = api.media.open_object(&key).await else {
         return refused(StatusCode::NOT_FOUND, "ENTRY_HAS_NO_CONTENT");
     };
 
@@ -226,7 +216,7 @@ async fn play_manifest(
         .source_file_name
         .clone()
         .unwrap_or_else(|| format!("{}.mp4", entry.id));
-    let mut response = serve(file, size, range.as_deref(), content_type(&file_name)).await;
+    let mut response = serve(object, range.as_deref(), content_type(&file_name)).await;
     if download {
         let disposition = format!(
             "attachment; filename=\"{}\"",
@@ -253,9 +243,9 @@ pub async fn serve_source(
     range: Option<&str>,
 ) -> Option<Response> {
     let key = entry.source_key.as_deref()?;
-    let (file, size) = api.media.open_object(key).await.ok().flatten()?;
+    let object = api.media.open_object(key).await.ok().flatten()?;
     let file_name = entry.source_file_name.as_deref().unwrap_or("source.mp4");
-    Some(serve(file, size, range, content_type(file_name)).await)
+    Some(serve(object, range, content_type(file_name)).await)
 }
 
 /// The key of the poster scaled to `width` × `height`, made from the poster on first request
@@ -266,14 +256,16 @@ async fn scaled_poster(api: &Api, source: &str, width: u32, height: u32) -> Opti
     if let Ok(Some(_)) = api.media.open_object(&key).await {
         return Some(key);
     }
-    let poster = api.media.local_path(&images::poster_key(source)).ok()?;
-    if !tokio::fs::try_exists(&poster).await.unwrap_or(false) {
-        return None;
-    }
+    let poster = api
+        .media
+        .work_copy(&images::poster_key(source))
+        .await
+        .ok()
+        .flatten()?;
     let temp = api
         .media
         .temp_path(&format!("scaled-{}.jpg", quad_store::random_token(12)));
-    if let Err(e) = images::scale(&poster, width, height, &temp).await {
+    if let Err(e) = images::scale(poster.path(), width, height, &temp).await {
         tracing::warn!(error = %e, "scaling a poster failed");
         let _ = tokio::fs::remove_file(&temp).await;
         return None;
@@ -286,8 +278,8 @@ async fn scaled_poster(api: &Api, source: &str, width: u32, height: u32) -> Opti
 /// caller has decided that the viewer may see the entry.
 pub async fn serve_poster(api: &Api, entry: &quad_store::entries::Entry) -> Option<Response> {
     let key = quad_media::images::poster_key(entry.source_key.as_deref()?);
-    let (file, size) = api.media.open_object(&key).await.ok().flatten()?;
-    let mut response = serve(file, size, None, "image/jpeg").await;
+    let object = api.media.open_object(&key).await.ok().flatten()?;
+    let mut response = serve(object, None, "image/jpeg").await;
     response.headers_mut().insert(
         header::CACHE_CONTROL,
         HeaderValue::from_static("private, max-age=3600"),
@@ -313,144 +305,5 @@ fn content_type(file_name: &str) -> &'static str {
         "jpg" | "jpeg" => "image/jpeg",
         "png" => "image/png",
         _ => "application/octet-stream",
-    }
-}
-
-/// Streams the whole object, one range, or several ranges as `multipart/byteranges`.
-async fn serve(
-    mut file: tokio::fs::File,
-    size: u64,
-    range: Option<&str>,
-    mime: &'static str,
-) -> Response {
-    let ranges = match range.map(|r| parse_range(r, size)) {
-        None | Some(Err(RangeError::Ignored)) => None,
-        Some(Err(RangeError::Unsatisfiable)) => {
-            return (
-                StatusCode::RANGE_NOT_SATISFIABLE,
-                [
-                    (header::CONTENT_RANGE, format!("bytes */{size}")),
-                    (header::ACCEPT_RANGES, "bytes".into()),
-                ],
-            )
-                .into_response();
-        }
-        Some(Ok(ranges)) => Some(ranges),
-    };
-    let Some(ranges) = ranges else {
-        let body = Body::from_stream(ReaderStream::with_capacity(file, CHUNK_BYTES));
-        return (
-            StatusCode::OK,
-            [
-                (header::CONTENT_TYPE, mime.to_owned()),
-                (header::ACCEPT_RANGES, "bytes".into()),
-                (header::CONTENT_LENGTH, size.to_string()),
-            ],
-            body,
-        )
-            .into_response();
-    };
-    if let [only] = ranges.as_slice() {
-        if file.seek(SeekFrom::Start(only.start)).await.is_err() {
-            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
-        }
-        let body = Body::from_stream(ReaderStream::with_capacity(
-            file.take(only.len()),
-            CHUNK_BYTES,
-        ));
-        return (
-            StatusCode::PARTIAL_CONTENT,
-            [
-                (header::CONTENT_TYPE, mime.to_owned()),
-                (header::ACCEPT_RANGES, "bytes".into()),
-                (
-                    header::CONTENT_RANGE,
-                    format!("bytes {}-{}/{size}", only.start, only.end),
-                ),
-                (header::CONTENT_LENGTH, only.len().to_string()),
-            ],
-            body,
-        )
-            .into_response();
-    }
-    multipart_ranges(file, size, ranges, mime)
-}
-
-fn multipart_ranges(
-    file: tokio::fs::File,
-    size: u64,
-    ranges: Vec<ByteRange>,
-    mime: &'static str,
-) -> Response {
-    let boundary = format!("quad{}", quad_store::random_token(16));
-    let head = |r: &ByteRange| {
-        format!(
-            "\r\n--{boundary}\r\nContent-Type: {mime}\r\nContent-Range: bytes {}-{}/{size}\r\n\r\n",
-            r.start, r.end
-        )
-    };
-    let tail = format!("\r\n--{boundary}--\r\n");
-    let length: u64 = ranges
-        .iter()
-        .map(|r| head(r).len() as u64 + r.len())
-        .sum::<u64>()
-        + tail.len() as u64;
-    let mut pieces: Vec<Piece> = Vec::with_capacity(ranges.len() * 2 + 1);
-    for r in &ranges {
-        pieces.push(Piece::Text(head(r)));
-        pieces.push(Piece::Bytes(*r));
-    }
-    pieces.push(Piece::Text(tail));
-    let body = stream::unfold((file, pieces.into_iter(), None), next_chunk).boxed();
-    (
-        StatusCode::PARTIAL_CONTENT,
-        [
-            (
-                header::CONTENT_TYPE,
-                format!("multipart/byteranges; boundary={boundary}"),
-            ),
-            (header::CONTENT_LENGTH, length.to_string()),
-        ],
-        Body::from_stream(body),
-    )
-        .into_response()
-}
-
-/// A part of a multipart answer: header text, or a range of the file.
-enum Piece {
-    Text(String),
-    Bytes(ByteRange),
-}
-
-/// What remains of the range being sent: the next offset and the bytes left.
-type Cursor = Option<(u64, u64)>;
-
-const CHUNK: u64 = 64 * 1024;
-
-/// Yields the answer in pieces of at most 64 KiB, so memory stays flat whatever the ranges.
-async fn next_chunk(
-    (mut file, mut pieces, cursor): (tokio::fs::File, std::vec::IntoIter<Piece>, Cursor),
-) -> Option<(
-    std::io::Result<Vec<u8>>,
-    (tokio::fs::File, std::vec::IntoIter<Piece>, Cursor),
-)> {
-    let (offset, left) = match cursor {
-        Some(c) => c,
-        None => match pieces.next()? {
-            Piece::Text(text) => return Some((Ok(text.into_bytes()), (file, pieces, None))),
-            Piece::Bytes(r) => (r.start, r.len()),
-        },
-    };
-    let n = left.min(CHUNK);
-    let mut chunk = vec![0u8; n as usize];
-    let read = match file.seek(SeekFrom::Start(offset)).await {
-        Ok(_) => file.read_exact(&mut chunk).await.map(|_| chunk),
-        Err(e) => Err(e),
-    };
-    let rest = (left > n).then_some((offset + n, left - n));
-    match read {
-        Ok(bytes) => Some((Ok(bytes), (file, pieces, rest))),
-        // After a read error the answer ends: the client sees a short body.
-        Err(e) => Some((Err(e), (file, Vec::new().into_iter(), None))),
     }
 }

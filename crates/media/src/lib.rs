@@ -8,4 +8,4 @@ pub mod storage;
 
 pub use probe::{Probe, ProbeOutcome, probe_file};
 pub use range::{ByteRange, RangeError, parse_range};
-pub use storage::{MediaStorage, StorageError};
+pub use storage::{MediaStorage, StorageError, StoredObject, WorkCopy};

@@ -28,7 +28,7 @@ pub async fn open(
     let store = Store::open(&config.database_url(), options)
         .await
         .map_err(anyhow_like::store)?;
-    let media = MediaStorage::open(&config.storage_url())
+    let media = MediaStorage::open(&config.storage_url(), &config.media_work())
         .await
         .map_err(anyhow_like::media)?;
     Ok((store, media))

@@ -14,7 +14,9 @@ pub struct StoreConfig {
     /// `sqlite:PATH` or `postgres://…`; default: SQLite in the data folder.
     #[arg(long = "database-url", env = "QUAD_DATABASE_URL")]
     pub database_url: Option<String>,
-    /// A folder for media; default: `media` in the data folder.
+    /// Where media is kept: a folder, or an S3-compatible bucket as `s3://BUCKET/PREFIX`
+    /// (endpoint and credentials from the usual `AWS_*` variables); default: `media` in the
+    /// data folder.
     #[arg(long = "storage-url", env = "QUAD_STORAGE_URL")]
     pub storage_url: Option<String>,
 }
@@ -32,6 +34,12 @@ impl StoreConfig {
             Some(url) => url.clone(),
             None => self.data.join("media").display().to_string(),
         }
+    }
+
+    /// The local folder for temporary media files and uploads in progress when media is
+    /// kept in a bucket.
+    pub fn media_work(&self) -> PathBuf {
+        self.data.join("media-work")
     }
 }
 

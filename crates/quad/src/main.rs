@@ -304,6 +304,7 @@ async fn serve(config: ServeConfig, demo: bool) -> Result<(), String> {
     let (store, media) = quad::app::open(&config.store, options)
         .await
         .map_err(|e| e.to_string())?;
+    tracing::info!(storage = media.describe(), "media storage opened");
     let server = quad::start(&config, store.clone(), media)
         .await
         .map_err(|e| format!("could not listen on {}: {e}", config.listen))?;

@@ -111,7 +111,15 @@ async fn thumbnails(api: &Api, job: &Job) -> Result<(), String> {
     let (Some(source), Some(_)) = (entry.source_key.as_deref(), entry.width) else {
         return Ok(());
     };
-    let video = api.media.local_path(source).map_err(|e| e.to_string())?;
+    let Some(copy) = api
+        .media
+        .work_copy(source)
+        .await
+        .map_err(|e| e.to_string())?
+    else {
+        return Err("the entry's source is missing from storage".to_owned());
+    };
+    let video = copy.path();
     let duration = entry.duration_ms.unwrap_or(0);
     let temp = |what: &str| {
         api.media.temp_path(&format!(
@@ -122,7 +130,7 @@ async fn thumbnails(api: &Api, job: &Job) -> Result<(), String> {
     };
 
     let poster = temp("poster");
-    images::poster(&video, duration, &poster)
+    images::poster(video, duration, &poster)
         .await
         .map_err(|e| e.to_string())?;
     api.media
@@ -130,7 +138,7 @@ async fn thumbnails(api: &Api, job: &Job) -> Result<(), String> {
         .await
         .map_err(|e| e.to_string())?;
     let sprite = temp("sprite");
-    images::sprite(&video, duration, &sprite)
+    images::sprite(video, duration, &sprite)
         .await
         .map_err(|e| e.to_string())?;
     api.media

@@ -154,7 +154,7 @@ mod tests {
         let report = seed::seed(&store, partner.id, scale)
             .await
             .expect("the seed runs");
-        let media = MediaStorage::open(&dir.join("media").display().to_string())
+        let media = MediaStorage::open(&dir.join("media").display().to_string(), &dir.join("work"))
             .await
             .expect("the media folder opens");
         let api = Arc::new(Api {

@@ -66,7 +66,7 @@ impl Reply {
 impl TestApp {
     async fn new(db: &TestDb) -> TestApp {
         let dir = TempDir::new("quad-api-media");
-        let media = MediaStorage::open(&dir.path().display().to_string())
+        let media = MediaStorage::open(&dir.path().display().to_string(), dir.path())
             .await
             .expect("the media folder opens");
         let mut conn = db.store.read().await.expect("a connection");
@@ -998,7 +998,7 @@ async fn the_server_stops_gracefully_and_finishes_the_request_in_flight() {
             database_connections: None,
             test_lms: false,
         };
-        let media = MediaStorage::open(&config.store.storage_url())
+        let media = MediaStorage::open(&config.store.storage_url(), &config.store.media_work())
             .await
             .expect("the media folder opens");
         let server = quad::start(&config, db.store.clone(), media)

@@ -60,7 +60,7 @@ impl Demo {
     /// The demo library, served with the stand-in LMS page when `test_lms` is set.
     async fn serving(db: &TestDb, test_lms: bool) -> Demo {
         let dir = TempDir::new("quad-portal-media");
-        let media = MediaStorage::open(&dir.path().display().to_string())
+        let media = MediaStorage::open(&dir.path().display().to_string(), dir.path())
             .await
             .expect("the media folder opens");
         let info = quad::demo::seed(&db.store, PUBLIC_URL)

@@ -670,8 +670,15 @@ async fn add_content(call: &Call<'_>, params: &Fields<'_>) -> ApiResult<Out> {
     };
     let token = token.ok_or_else(ApiError::upload_token_not_found)?;
     let key = super::upload_token::object_key(&token.id);
-    let path = call.api.media.local_path(&key).map_err(internal)?;
-    let probe = quad_media::probe_file(&path).await;
+    let upload = call.api.media.work_copy(&key).await.map_err(internal)?;
+    let probe = match &upload {
+        Some(upload) => quad_media::probe_file(upload.path()).await,
+        None => ProbeOutcome::NotMedia,
+    };
+    drop(upload);
+    // The bytes become a stored object before the entry names them; should the change
+    // below be refused, the token still holds them and a later attempt finds them sealed.
+    call.api.media.seal(&key).await.map_err(internal)?;
 
     let mut tx = write(call).await?;
     let (mut entry, _, people) =
