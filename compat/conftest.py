@@ -63,6 +63,25 @@ def database_url():
     return os.environ.get("QUAD_COMPAT_DATABASE_URL") or None
 
 
+@contextlib.contextmanager
+def own_database():
+    """A database for a server of a test's own, so that no other server's worker takes its
+    jobs: a new PostgreSQL database when the suite runs on PostgreSQL, else None (SQLite in
+    that server's data folder)."""
+    url = database_url()
+    if not url:
+        yield None
+        return
+    name = f"quad_own_{uuid.uuid4().hex[:10]}"
+    subprocess.run(["psql", url, "-qc", f"CREATE DATABASE {name}"], check=True,
+                   capture_output=True)
+    try:
+        yield f"{url.rsplit('/', 1)[0]}/{name}"
+    finally:
+        subprocess.run(["psql", url, "-qc", f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"],
+                       capture_output=True)
+
+
 @dataclass(frozen=True)
 class Partner:
     id: int

@@ -1,5 +1,5 @@
 //! Media URLs in Kaltura's forms: `/p/{partnerId}/sp/{partnerId}00/playManifest/entryId/{id}/
-//! format/{url|download}/…`, serving an entry's source with byte ranges, and
+//! format/{url|download}/…`, serving an entry's web flavor or source with byte ranges, and
 //! `…/thumbnail/entry_id/{id}/…`, serving its poster or (with `vid_slices`) its seekbar
 //! sprite, each to whoever may see the entry. The KS comes as a `/ks/{ks}` path pair or a
 //! `ks` query parameter; without one, only what is published for anyone is served.
@@ -200,10 +200,13 @@ async fn play_manifest(
         Err("INVALID_KS") => return refused(StatusCode::FORBIDDEN, "INVALID_KS"),
         Err(reason) => return refused(StatusCode::NOT_FOUND, reason),
     };
-    let Some(key) = entry.source_key.clone() else {
+    let asked = pair(&pairs, "flavorIds")
+        .or_else(|| pair(&pairs, "flavorId"))
+        .or_else(|| pair(&pairs, "flavorParamIds").map(|p| if p == "0" { "_src" } else { p }));
+    let Some(file) = media_file(&entry, asked) else {
         return refused(StatusCode::NOT_FOUND, "ENTRY_HAS_NO_CONTENT");
     };
-    let Ok(Some(object)) = api.media.open_object(&key).await else {
+    let Ok(Some(object)) = api.media.open_object(&file.key).await else {
         return refused(StatusCode::NOT_FOUND, "ENTRY_HAS_NO_CONTENT");
     };
 
@@ -212,11 +215,8 @@ async fn play_manifest(
         .get(header::RANGE)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
-    let file_name = entry
-        .source_file_name
-        .clone()
-        .unwrap_or_else(|| format!("{}.mp4", entry.id));
-    let mut response = serve(object, range.as_deref(), content_type(&file_name)).await;
+    let mut response = serve(object, range.as_deref(), file.mime).await;
+    let file_name = file.name;
     if download {
         let disposition = format!(
             "attachment; filename=\"{}\"",
@@ -235,17 +235,54 @@ async fn play_manifest(
     response
 }
 
-/// Streams an entry's source file, honouring a `Range` header; `None` when the entry has
-/// no file. The caller has decided that the viewer may see the entry.
+/// Which of an entry's files a media URL serves, under what type and name.
+struct MediaFile {
+    key: String,
+    mime: &'static str,
+    name: String,
+}
+
+/// The file of the flavor `asked` names (`…_src` for the source, `…_web` for the web
+/// flavor), or else the one browsers play: the web flavor when the entry has one.
+fn media_file(entry: &quad_store::entries::Entry, asked: Option<&str>) -> Option<MediaFile> {
+    let source = entry.source_key.clone()?;
+    let name = entry
+        .source_file_name
+        .clone()
+        .unwrap_or_else(|| format!("{}.mp4", entry.id));
+    let wants_source = asked.is_some_and(|f| f.ends_with("_src"));
+    match &entry.web_flavor_key {
+        Some(web) if !wants_source => Some(MediaFile {
+            key: web.clone(),
+            mime: if entry.width.is_some() {
+                "video/mp4"
+            } else {
+                "audio/mp4"
+            },
+            name: format!(
+                "{}.mp4",
+                name.rsplit_once('.')
+                    .map_or(name.as_str(), |(stem, _)| stem)
+            ),
+        }),
+        _ => Some(MediaFile {
+            key: source,
+            mime: content_type(&name),
+            name,
+        }),
+    }
+}
+
+/// Streams the file of an entry that browsers play, honouring a `Range` header; `None`
+/// when the entry has no file. The caller has decided that the viewer may see the entry.
 pub async fn serve_source(
     api: &Api,
     entry: &quad_store::entries::Entry,
     range: Option<&str>,
 ) -> Option<Response> {
-    let key = entry.source_key.as_deref()?;
-    let object = api.media.open_object(key).await.ok().flatten()?;
-    let file_name = entry.source_file_name.as_deref().unwrap_or("source.mp4");
-    Some(serve(object, range, content_type(file_name)).await)
+    let file = media_file(entry, None)?;
+    let object = api.media.open_object(&file.key).await.ok().flatten()?;
+    Some(serve(object, range, file.mime).await)
 }
 
 /// The key of the poster scaled to `width` × `height`, made from the poster on first request

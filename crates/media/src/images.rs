@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use tokio::process::Command;
+use crate::ffmpeg::{FfmpegError, ffmpeg};
 
 /// How many frames the seekbar sprite holds, and how wide each is, as the player asks.
 pub const SPRITE_FRAMES: u32 = 100;
@@ -28,50 +28,15 @@ pub fn scaled_poster_key(source_key: &str, width: u32, height: u32) -> String {
 /// The largest side a scaled poster may have.
 pub const MAX_SIDE: u32 = 4096;
 
-/// Why a picture could not be made.
-#[derive(Debug, thiserror::Error)]
-pub enum ImageError {
-    #[error("ffmpeg is not installed")]
-    NoFfmpeg,
-    #[error("ffmpeg failed: {0}")]
-    Failed(String),
-}
-
-/// Runs ffmpeg with the options that go before the input and those that go before the output.
-async fn ffmpeg(
-    before: &[&str],
-    input: &Path,
-    after: &[&str],
-    output: &Path,
-) -> Result<(), ImageError> {
-    let ran = Command::new("ffmpeg")
-        .args(["-v", "error", "-y"])
-        .args(before)
-        .arg("-i")
-        .arg(input)
-        .args(after)
-        .arg(output)
-        .kill_on_drop(true)
-        .output()
-        .await
-        .map_err(|_| ImageError::NoFfmpeg)?;
-    if !ran.status.success() {
-        let why = String::from_utf8_lossy(&ran.stderr);
-        let last = why.lines().last().unwrap_or("no message").to_owned();
-        return Err(ImageError::Failed(last));
-    }
-    Ok(())
-}
-
 /// Writes the poster of `video` as a JPEG.
-pub async fn poster(video: &Path, duration_ms: i64, out: &Path) -> Result<(), ImageError> {
+pub async fn poster(video: &Path, duration_ms: i64, out: &Path) -> Result<(), FfmpegError> {
     let at = format!("{:.3}", (duration_ms.max(0) as f64 / 10_000.0));
     let after = ["-frames:v", "1", "-q:v", "3", "-f", "image2"];
     ffmpeg(&["-ss", &at], video, &after, out).await
 }
 
 /// Writes the seekbar sprite of `video` as a JPEG: frames evenly spread over its duration.
-pub async fn sprite(video: &Path, duration_ms: i64, out: &Path) -> Result<(), ImageError> {
+pub async fn sprite(video: &Path, duration_ms: i64, out: &Path) -> Result<(), FfmpegError> {
     let seconds = (duration_ms.max(1) as f64) / 1000.0;
     let filter = format!(
         "fps={rate},scale={SPRITE_FRAME_WIDTH}:-2,tile={SPRITE_FRAMES}x1",
@@ -92,7 +57,7 @@ pub async fn sprite(video: &Path, duration_ms: i64, out: &Path) -> Result<(), Im
 
 /// Writes `picture` scaled to fit within `width` × `height`, keeping its proportions; a side
 /// of 0 follows from the other.
-pub async fn scale(picture: &Path, width: u32, height: u32, out: &Path) -> Result<(), ImageError> {
+pub async fn scale(picture: &Path, width: u32, height: u32, out: &Path) -> Result<(), FfmpegError> {
     let filter = match (width, height) {
         (0, h) => format!("scale=-2:{h}"),
         (w, 0) => format!("scale={w}:-2"),

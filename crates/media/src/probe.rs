@@ -1,4 +1,5 @@
-//! What a media file is: duration, picture size and kind, as ffprobe reports it.
+//! What a media file is: duration, picture size, container and codecs, as ffprobe reports
+//! it, and whether browsers can play it as it is.
 
 use std::path::Path;
 
@@ -11,6 +12,39 @@ pub struct Probe {
     pub height: Option<i64>,
     pub has_video: bool,
     pub has_audio: bool,
+    /// ffprobe's names: the container (`mov,mp4,m4a,3gp,3g2,mj2`), codecs (`h264`, `aac`)
+    /// and the picture's pixel format (`yuv420p`).
+    pub container: String,
+    pub video_codec: Option<String>,
+    pub audio_codec: Option<String>,
+    pub pixel_format: Option<String>,
+}
+
+impl Probe {
+    /// Whether the common browsers (Chromium, Firefox, Safari) play the file as it is:
+    /// H.264 in 8-bit 4:2:0, VP8, VP9 or AV1 video, and AAC, MP3, Opus or Vorbis sound, in
+    /// an MP4 or WebM container, or sound alone in MP3, Ogg or WAV. Anything else (a phone's
+    /// HEVC, AVI, WMV, 10-bit H.264) gets a web flavor.
+    pub fn plays_in_browsers(&self) -> bool {
+        let formats: Vec<&str> = self.container.split(',').collect();
+        let mp4 = formats.contains(&"mp4") || formats.contains(&"mov");
+        let webm = formats.contains(&"webm");
+        let video_ok = match self.video_codec.as_deref() {
+            None => true,
+            Some("h264") => matches!(self.pixel_format.as_deref(), Some("yuv420p" | "yuvj420p")),
+            Some("vp8" | "vp9" | "av1") => mp4 || webm,
+            Some(_) => false,
+        };
+        let wav = formats.contains(&"wav") && !self.has_video;
+        let audio_ok = match self.audio_codec.as_deref() {
+            None | Some("aac" | "mp3" | "opus" | "vorbis") => true,
+            Some(pcm) => wav && pcm.starts_with("pcm_"),
+        };
+        let container_ok = mp4
+            || webm
+            || !self.has_video && formats.iter().any(|f| matches!(*f, "mp3" | "ogg" | "wav"));
+        container_ok && video_ok && audio_ok
+    }
 }
 
 /// What probing a file found out.
@@ -51,18 +85,27 @@ fn parse_ffprobe(json: &[u8]) -> Option<Probe> {
     let mut probe = Probe::default();
     for stream in streams {
         match stream.get("codec_type").and_then(|t| t.as_str()) {
-            Some("video") if !probe.has_video => {
+            Some("video") if !probe.has_video && !is_cover_art(stream) => {
                 probe.has_video = true;
                 probe.width = stream.get("width").and_then(serde_json::Value::as_i64);
                 probe.height = stream.get("height").and_then(serde_json::Value::as_i64);
+                probe.video_codec = text(stream, "codec_name");
+                probe.pixel_format = text(stream, "pix_fmt");
             }
-            Some("audio") => probe.has_audio = true,
+            Some("audio") if !probe.has_audio => {
+                probe.has_audio = true;
+                probe.audio_codec = text(stream, "codec_name");
+            }
             _ => {}
         }
     }
     if !probe.has_video && !probe.has_audio {
         return None;
     }
+    probe.container = doc
+        .get("format")
+        .and_then(|f| text(f, "format_name"))
+        .unwrap_or_default();
     let seconds = doc
         .get("format")
         .and_then(|f| f.get("duration"))
@@ -70,6 +113,19 @@ fn parse_ffprobe(json: &[u8]) -> Option<Probe> {
         .and_then(|d| d.parse::<f64>().ok());
     probe.duration_ms = seconds.map(|s| (s * 1000.0).round() as i64);
     Some(probe)
+}
+
+fn text(value: &serde_json::Value, name: &str) -> Option<String> {
+    value.get(name).and_then(|v| v.as_str()).map(str::to_owned)
+}
+
+/// An MP3's or M4A's album picture shows up as a one-frame video stream; it is no video.
+fn is_cover_art(stream: &serde_json::Value) -> bool {
+    stream
+        .get("disposition")
+        .and_then(|d| d.get("attached_pic"))
+        .and_then(serde_json::Value::as_i64)
+        == Some(1)
 }
 
 #[cfg(test)]
@@ -84,6 +140,50 @@ mod tests {
         assert_eq!(probe.duration_ms, Some(12345));
         assert_eq!((probe.width, probe.height), (Some(640), Some(360)));
         assert!(probe.has_video && probe.has_audio);
+    }
+
+    fn probe(container: &str, video: Option<&str>, pix: &str, audio: Option<&str>) -> Probe {
+        Probe {
+            has_video: video.is_some(),
+            has_audio: audio.is_some(),
+            container: container.to_owned(),
+            video_codec: video.map(str::to_owned),
+            audio_codec: audio.map(str::to_owned),
+            pixel_format: video.map(|_| pix.to_owned()),
+            ..Probe::default()
+        }
+    }
+
+    const MP4: &str = "mov,mp4,m4a,3gp,3g2,mj2";
+
+    #[test]
+    fn h264_and_aac_in_mp4_play_as_they_are() {
+        assert!(probe(MP4, Some("h264"), "yuv420p", Some("aac")).plays_in_browsers());
+        assert!(probe("matroska,webm", Some("vp9"), "yuv420p", Some("opus")).plays_in_browsers());
+        assert!(probe("mp3", None, "", Some("mp3")).plays_in_browsers());
+        assert!(probe("wav", None, "", Some("pcm_s16le")).plays_in_browsers());
+    }
+
+    #[test]
+    fn a_phones_hevc_and_other_codecs_need_a_web_flavor() {
+        assert!(!probe(MP4, Some("hevc"), "yuv420p", Some("aac")).plays_in_browsers());
+        assert!(!probe(MP4, Some("h264"), "yuv420p10le", Some("aac")).plays_in_browsers());
+        assert!(!probe("avi", Some("mpeg4"), "yuv420p", Some("mp3")).plays_in_browsers());
+        assert!(!probe("asf", Some("wmv2"), "yuv420p", Some("wmav2")).plays_in_browsers());
+        assert!(!probe("matroska,webm", Some("h264"), "yuv420p", Some("ac3")).plays_in_browsers());
+        assert!(!probe(MP4, Some("h264"), "yuv420p", Some("pcm_s16le")).plays_in_browsers());
+    }
+
+    #[test]
+    fn reads_container_and_codecs_and_skips_cover_art() {
+        let json = br#"{"streams":[{"codec_type":"video","codec_name":"mjpeg",
+            "disposition":{"attached_pic":1}},{"codec_type":"audio","codec_name":"mp3"}],
+            "format":{"format_name":"mp3","duration":"3.0"}}"#;
+        let probe = parse_ffprobe(json).expect("media");
+        assert!(!probe.has_video && probe.has_audio);
+        assert_eq!(probe.container, "mp3");
+        assert_eq!(probe.audio_codec.as_deref(), Some("mp3"));
+        assert!(probe.plays_in_browsers());
     }
 
     #[test]

@@ -18,6 +18,7 @@ use quad_store::{Store, StoreOptions};
 use tokio::net::TcpListener;
 
 use crate::config::{ServeConfig, StoreConfig};
+use crate::processing::Worker;
 
 /// Opens the store and the media storage of a configuration, creating the data folder.
 pub async fn open(
@@ -130,6 +131,21 @@ impl Server {
     }
 }
 
+/// The name of this node in the job queue, kept in its data folder so that a restart knows
+/// which running jobs its previous run left.
+fn node_id(data: &std::path::Path) -> std::io::Result<String> {
+    let path = data.join("node-id");
+    match std::fs::read_to_string(&path) {
+        Ok(id) if !id.trim().is_empty() => Ok(id.trim().to_owned()),
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
+        _ => {
+            let id = format!("node-{}", quad_store::random_token(12));
+            std::fs::write(&path, &id)?;
+            Ok(id)
+        }
+    }
+}
+
 /// Starts serving on `config.listen` (port 0 picks a free port). The server stops on
 /// SIGINT or SIGTERM, or when [`Server::stop`] is called.
 pub async fn start(
@@ -163,7 +179,13 @@ pub async fn start(
         })
         .await
     });
-    let worker = crate::processing::spawn(api.clone());
+    let worker = crate::processing::spawn(
+        api.clone(),
+        Worker {
+            node: node_id(&config.store.data)?,
+            retry_seconds: config.job_retry_seconds.max(1),
+        },
+    );
     Ok(Server {
         addr,
         api,

@@ -65,6 +65,10 @@ pub struct ServeConfig {
     /// with the apps' secrets for anyone).
     #[arg(skip)]
     pub test_lms: bool,
+    /// How long a failed media job (web flavor, poster) waits before its next attempt, in
+    /// seconds; each attempt waits that much longer than the one before.
+    #[arg(long, env = "QUAD_JOB_RETRY_SECONDS", default_value_t = 30)]
+    pub job_retry_seconds: i64,
     /// How many database connections to keep; default 4 on SQLite, 8 on PostgreSQL.
     #[arg(long, env = "QUAD_DATABASE_CONNECTIONS")]
     pub database_connections: Option<u32>,

@@ -17,6 +17,7 @@ use serde::Deserialize;
 
 use crate::lms::pages::player_event;
 use crate::portal::error::PortalError;
+use crate::portal::views;
 
 pub fn router(api: Arc<Api>) -> Router {
     Router::new()
@@ -39,6 +40,7 @@ struct PlayerPage {
     source: String,
     poster: String,
     events: String,
+    notice: Option<String>,
 }
 
 fn not_available() -> Response {
@@ -67,6 +69,7 @@ async fn page(
     let ks: String = form_urlencoded::byte_serialize(q.ks.as_bytes()).collect();
     let (pid, id, version) = (entry.partner_id, &entry.id, entry.version);
     let page = PlayerPage {
+        notice: views::processing_notice(&entry),
         source: format!(
             "/p/{pid}/sp/{pid}00/playManifest/entryId/{id}/protocol/http/format/url/a.mp4?ks={ks}"
         ),

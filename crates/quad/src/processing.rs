@@ -1,30 +1,73 @@
-//! The worker that runs the background media jobs of the store's queue: for now the poster
-//! and the seekbar sprite of each uploaded video. A job that fails is retried later, up to
-//! its limit; one left running by a server that stopped is queued again.
+//! The worker that runs the background media jobs of the store's queue: the web flavor of
+//! a source browsers cannot play, and the poster and seekbar sprite of each video. A job
+//! that fails is retried later, up to its limit, and then leaves its entry in a status that
+//! says so; one left running by a server that stopped is queued again.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use quad_api::Api;
-use quad_media::images;
+use quad_media::{FfmpegError, flavor, images};
+use quad_store::entries::{self, Entry};
 use quad_store::jobs::{self, Job};
-use quad_store::{Backend, entries};
+use quad_store::{Backend, Store};
 
-/// How long a claimed job may run before another node takes it as abandoned.
-const LEASE_SECONDS: i64 = 600;
+/// How long a job may go without a sign of life before another node takes it as abandoned
+/// (PostgreSQL), and how often a running job gives one.
+const LEASE_SECONDS: i64 = 60;
+const HEARTBEAT: Duration = Duration::from_secs(15);
 
 /// How long the worker waits when the queue is empty, or after a fault of its own.
 const IDLE: Duration = Duration::from_millis(500);
 const AFTER_FAULT: Duration = Duration::from_secs(5);
 
-/// Starts the worker; it runs until the task is aborted.
-pub fn spawn(api: Arc<Api>) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        if let Err(e) = requeue_abandoned(&api).await {
-            tracing::error!(error = %e, "could not requeue abandoned jobs");
+/// How often abandoned jobs are looked for on PostgreSQL, where other nodes may stop.
+const REQUEUE_EVERY: Duration = Duration::from_secs(30);
+
+/// Why a job did not finish: worth another attempt, or not, or ffmpeg is not installed.
+enum JobError {
+    Retry(String),
+    GiveUp(String),
+    NoFfmpeg,
+}
+
+impl JobError {
+    fn reason(&self) -> String {
+        match self {
+            JobError::Retry(why) | JobError::GiveUp(why) => why.clone(),
+            JobError::NoFfmpeg => FfmpegError::Missing.to_string(),
         }
+    }
+}
+
+fn fault(e: impl std::fmt::Display) -> JobError {
+    JobError::Retry(e.to_string())
+}
+
+/// Who the worker is in the queue, and how it retries.
+#[derive(Debug, Clone)]
+pub struct Worker {
+    /// This node's name, the same across its restarts.
+    pub node: String,
+    /// The wait before a failed job's second attempt; later ones wait longer.
+    pub retry_seconds: i64,
+}
+
+/// Starts the worker; it runs until the task is aborted.
+pub fn spawn(api: Arc<Api>, worker: Worker) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        if let Err(e) = resume_own(&api.store, &worker.node).await {
+            tracing::error!(error = %e, "could not requeue the jobs left running");
+        }
+        let mut requeue_at = Instant::now() + REQUEUE_EVERY;
         loop {
-            match next(&api).await {
+            if requeue_at <= Instant::now() && api.store.backend() == Backend::Postgres {
+                if let Err(e) = requeue_abandoned(&api.store).await {
+                    tracing::error!(error = %e, "could not requeue abandoned jobs");
+                }
+                requeue_at = Instant::now() + REQUEUE_EVERY;
+            }
+            match next(&api, &worker).await {
                 Ok(true) => {}
                 Ok(false) => tokio::time::sleep(IDLE).await,
                 Err(e) => {
@@ -36,18 +79,15 @@ pub fn spawn(api: Arc<Api>) -> tokio::task::JoinHandle<()> {
     })
 }
 
-/// Queues again the jobs a stopped server left running. On SQLite only this server works
-/// the queue, so every running job was left; on PostgreSQL only those past their lease.
-async fn requeue_abandoned(api: &Api) -> Result<(), String> {
-    let now = quad_store::now();
-    let before = match api.store.backend() {
-        Backend::Sqlite => now + 1,
-        Backend::Postgres => now - LEASE_SECONDS,
-    };
-    let mut tx = api.store.write().await.map_err(|e| e.to_string())?;
-    let requeued = jobs::requeue_stale(&mut tx, before)
-        .await
-        .map_err(|e| e.to_string())?;
+/// Queues again the jobs a previous run of this node left running. On SQLite this is the
+/// only worker, so that is every running job.
+async fn resume_own(store: &Store, node: &str) -> Result<(), String> {
+    let mut tx = store.write().await.map_err(|e| e.to_string())?;
+    let requeued = match store.backend() {
+        Backend::Sqlite => jobs::requeue_stale(&mut tx, quad_store::now() + 1).await,
+        Backend::Postgres => jobs::requeue_of_node(&mut tx, node).await,
+    }
+    .map_err(|e| e.to_string())?;
     tx.commit().await.map_err(|e| e.to_string())?;
     if requeued > 0 {
         tracing::info!(requeued, "resuming jobs left running");
@@ -55,11 +95,24 @@ async fn requeue_abandoned(api: &Api) -> Result<(), String> {
     Ok(())
 }
 
+/// Queues again the jobs of other nodes that stopped giving signs of life.
+async fn requeue_abandoned(store: &Store) -> Result<(), String> {
+    let mut tx = store.write().await.map_err(|e| e.to_string())?;
+    let requeued = jobs::requeue_stale(&mut tx, quad_store::now() - LEASE_SECONDS)
+        .await
+        .map_err(|e| e.to_string())?;
+    tx.commit().await.map_err(|e| e.to_string())?;
+    if requeued > 0 {
+        tracing::info!(requeued, "taking over jobs of a node that stopped");
+    }
+    Ok(())
+}
+
 /// Runs the next due job, if any; false when the queue had none.
-async fn next(api: &Api) -> Result<bool, String> {
+async fn next(api: &Api, worker: &Worker) -> Result<bool, String> {
     let claimed = {
         let mut tx = api.store.write().await.map_err(|e| e.to_string())?;
-        let job = jobs::claim(&mut tx, api.store.backend())
+        let job = jobs::claim(&mut tx, api.store.backend(), &worker.node)
             .await
             .map_err(|e| e.to_string())?;
         tx.commit().await.map_err(|e| e.to_string())?;
@@ -69,24 +122,40 @@ async fn next(api: &Api) -> Result<bool, String> {
         return Ok(false);
     };
 
-    let outcome = match job.kind.as_str() {
-        jobs::THUMBNAILS => thumbnails(api, &job).await,
-        other => Err(format!("no worker knows jobs of kind {other:?}")),
-    };
+    tracing::info!(
+        job = job.id,
+        kind = job.kind,
+        entry = job.entry_id,
+        "job started"
+    );
+    let started = Instant::now();
+    let outcome = with_heartbeat(&api.store, &job, run(api, &job)).await;
 
     let mut tx = api.store.write().await.map_err(|e| e.to_string())?;
+    let ms = started.elapsed().as_millis() as u64;
     match outcome {
-        Ok(()) => jobs::finish(&mut tx, job.id)
-            .await
-            .map_err(|e| e.to_string())?,
-        Err(why) => {
-            let again = jobs::fail(&mut tx, &job, &why, 30 * job.attempts)
+        Ok(()) => {
+            jobs::finish(&mut tx, job.id)
                 .await
                 .map_err(|e| e.to_string())?;
+            tracing::info!(job = job.id, kind = job.kind, ms, "job done");
+        }
+        Err(error) => {
+            let why = error.reason();
+            let retry_in =
+                matches!(error, JobError::Retry(_)).then_some(worker.retry_seconds * job.attempts);
+            let again = jobs::fail(&mut tx, &job, &why, retry_in)
+                .await
+                .map_err(|e| e.to_string())?;
+            if !again {
+                gave_up(&mut tx, &job, &error).await?;
+            }
             tracing::warn!(
                 job = job.id,
+                kind = job.kind,
                 entry = job.entry_id,
                 again,
+                ms,
                 reason = why,
                 "job failed"
             );
@@ -96,54 +165,169 @@ async fn next(api: &Api) -> Result<bool, String> {
     Ok(true)
 }
 
+/// Runs a job while telling the queue, every little while, that its worker is alive.
+async fn with_heartbeat<T>(
+    store: &Store,
+    job: &Job,
+    work: impl Future<Output = Result<T, JobError>>,
+) -> Result<T, JobError> {
+    let mut work = std::pin::pin!(work);
+    let mut beat = tokio::time::interval(HEARTBEAT);
+    beat.tick().await;
+    loop {
+        tokio::select! {
+            done = &mut work => return done,
+            _ = beat.tick() => {
+                if let Err(e) = beat_once(store, job).await {
+                    tracing::error!(job = job.id, error = %e, "could not renew a job's lease");
+                }
+            }
+        }
+    }
+}
+
+async fn beat_once(store: &Store, job: &Job) -> Result<(), quad_store::StoreError> {
+    let mut conn = store.write_single().await?;
+    jobs::renew(&mut conn, job.id).await
+}
+
+async fn run(api: &Api, job: &Job) -> Result<(), JobError> {
+    match job.kind.as_str() {
+        jobs::WEB_FLAVOR => web_flavor(api, job).await,
+        jobs::THUMBNAILS => thumbnails(api, job).await,
+        other => Err(JobError::GiveUp(format!(
+            "no worker knows jobs of kind {other:?}"
+        ))),
+    }
+}
+
+/// What a job that will not run again leaves its entry in. An entry waiting for its web
+/// flavor stops waiting: without ffmpeg it plays its source where browsers can, otherwise
+/// it is in error with the reason. Other jobs leave the entry as it was.
+async fn gave_up(conn: &mut quad_store::Conn, job: &Job, error: &JobError) -> Result<(), String> {
+    if job.kind != jobs::WEB_FLAVOR {
+        return Ok(());
+    }
+    let Some(mut entry) = entries::get(conn, job.partner_id, &job.entry_id)
+        .await
+        .map_err(|e| e.to_string())?
+    else {
+        return Ok(());
+    };
+    if entry.status != entries::STATUS_PRECONVERT {
+        return Ok(());
+    }
+    if let JobError::NoFfmpeg = error {
+        entry.status = entries::STATUS_READY;
+        entry.status_reason = Some(
+            "No converter is installed, so the video plays as uploaded, where browsers can."
+                .to_owned(),
+        );
+    } else {
+        entry.status = entries::STATUS_ERROR_CONVERTING;
+        entry.status_reason = Some(format!(
+            "The video could not be converted for playing in browsers ({}).",
+            error.reason()
+        ));
+    }
+    entries::update(conn, &entry)
+        .await
+        .map_err(|e| e.to_string())
+}
+
+/// The job's entry, unless it was deleted meanwhile.
+async fn live_entry(api: &Api, job: &Job) -> Result<Option<Entry>, JobError> {
+    let mut conn = api.store.read().await.map_err(fault)?;
+    let entry = entries::get(&mut conn, job.partner_id, &job.entry_id)
+        .await
+        .map_err(fault)?;
+    Ok(entry.filter(|e| e.status != entries::STATUS_DELETED))
+}
+
+fn temp_name(job: &Job, what: &str, ext: &str) -> String {
+    format!("{what}-{}-{}.{ext}", job.id, quad_store::random_token(8))
+}
+
+/// Turns an ffmpeg failure into a job error: without ffmpeg, trying again is no use.
+fn ffmpeg_failed(e: FfmpegError) -> JobError {
+    match e {
+        FfmpegError::Missing => JobError::NoFfmpeg,
+        FfmpegError::Failed(_) => JobError::Retry(e.to_string()),
+    }
+}
+
+/// Makes the web flavor of the entry's source, then lets the entry play it.
+async fn web_flavor(api: &Api, job: &Job) -> Result<(), JobError> {
+    let Some(entry) = live_entry(api, job).await? else {
+        return Ok(());
+    };
+    let Some(source) = entry.source_key.clone() else {
+        return Ok(());
+    };
+    let Some(copy) = api.media.work_copy(&source).await.map_err(fault)? else {
+        return Err(JobError::GiveUp(
+            "the source is missing from storage".to_owned(),
+        ));
+    };
+
+    let out = api.media.temp_path(&temp_name(job, "flavor", "mp4"));
+    let made = flavor::web_flavor(copy.path(), entry.width.is_some(), &out).await;
+    drop(copy);
+    if let Err(e) = made {
+        let _ = tokio::fs::remove_file(&out).await;
+        return Err(ffmpeg_failed(e));
+    }
+    let key = flavor::web_flavor_key(&source);
+    api.media.put_file(&key, &out).await.map_err(fault)?;
+
+    // The entry is read again in the write turn: it may have changed while ffmpeg ran.
+    let mut tx = api.store.write().await.map_err(fault)?;
+    if let Some(mut entry) = entries::get(&mut tx, job.partner_id, &job.entry_id)
+        .await
+        .map_err(fault)?
+    {
+        entry.web_flavor_key = Some(key);
+        entry.status_reason = None;
+        if entry.status == entries::STATUS_PRECONVERT {
+            entry.status = entries::STATUS_READY;
+        }
+        entries::update(&mut tx, &entry).await.map_err(fault)?;
+    }
+    tx.commit().await.map_err(fault)?;
+    Ok(())
+}
+
 /// Makes the entry's poster and seekbar sprite from its source. An entry that was deleted,
 /// or has no picture, needs none.
-async fn thumbnails(api: &Api, job: &Job) -> Result<(), String> {
-    let entry = {
-        let mut conn = api.store.read().await.map_err(|e| e.to_string())?;
-        entries::get(&mut conn, job.partner_id, &job.entry_id)
-            .await
-            .map_err(|e| e.to_string())?
-    };
-    let Some(entry) = entry.filter(|e| e.status != entries::STATUS_DELETED) else {
+async fn thumbnails(api: &Api, job: &Job) -> Result<(), JobError> {
+    let Some(entry) = live_entry(api, job).await? else {
         return Ok(());
     };
     let (Some(source), Some(_)) = (entry.source_key.as_deref(), entry.width) else {
         return Ok(());
     };
-    let Some(copy) = api
-        .media
-        .work_copy(source)
-        .await
-        .map_err(|e| e.to_string())?
-    else {
-        return Err("the entry's source is missing from storage".to_owned());
+    let Some(copy) = api.media.work_copy(source).await.map_err(fault)? else {
+        return Err(JobError::GiveUp(
+            "the source is missing from storage".to_owned(),
+        ));
     };
-    let video = copy.path();
     let duration = entry.duration_ms.unwrap_or(0);
-    let temp = |what: &str| {
-        api.media.temp_path(&format!(
-            "{what}-{}-{}.jpg",
-            job.id,
-            quad_store::random_token(8)
-        ))
-    };
 
-    let poster = temp("poster");
-    images::poster(video, duration, &poster)
+    let poster = api.media.temp_path(&temp_name(job, "poster", "jpg"));
+    images::poster(copy.path(), duration, &poster)
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(ffmpeg_failed)?;
     api.media
         .put_file(&images::poster_key(source), &poster)
         .await
-        .map_err(|e| e.to_string())?;
-    let sprite = temp("sprite");
-    images::sprite(video, duration, &sprite)
+        .map_err(fault)?;
+    let sprite = api.media.temp_path(&temp_name(job, "sprite", "jpg"));
+    images::sprite(copy.path(), duration, &sprite)
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(ffmpeg_failed)?;
     api.media
         .put_file(&images::sprite_key(source), &sprite)
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(fault)?;
     Ok(())
 }

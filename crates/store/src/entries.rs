@@ -9,6 +9,10 @@ use sqlx::any::AnyRow;
 use crate::sql::{Sql, like_escape};
 use crate::{Conn, Result, now};
 
+/// Kaltura's entry statuses that Quad uses: converting (waiting for its web flavor),
+/// ready, deleted, without content, and failed conversion.
+pub const STATUS_ERROR_CONVERTING: i64 = -1;
+pub const STATUS_PRECONVERT: i64 = 1;
 pub const STATUS_READY: i64 = 2;
 pub const STATUS_DELETED: i64 = 3;
 pub const STATUS_NO_CONTENT: i64 = 7;
@@ -50,6 +54,8 @@ pub struct Entry {
     pub credit_user_name: Option<String>,
     pub credit_url: Option<String>,
     pub conversion_profile_id: Option<i64>,
+    pub web_flavor_key: Option<String>,
+    pub status_reason: Option<String>,
     pub version: i64,
     pub created_at: i64,
     pub updated_at: i64,
@@ -60,7 +66,8 @@ const COLUMNS: &str = "e.id, e.partner_id, e.name, e.description, e.tags, e.admi
     e.partner_data, e.partner_sort_value, e.duration_ms, e.width, e.height, e.size_bytes, \
     e.plays, e.views, e.last_played_at, e.start_date, e.end_date, e.display_in_search, \
     e.template_entry_id, e.source_key, e.source_type, e.source_file_name, e.credit_user_name, \
-    e.credit_url, e.conversion_profile_id, e.version, e.created_at, e.updated_at";
+    e.credit_url, e.conversion_profile_id, e.web_flavor_key, e.status_reason, e.version, \
+    e.created_at, e.updated_at";
 
 fn from_row(row: &AnyRow) -> Result<Entry> {
     Ok(Entry {
@@ -95,6 +102,8 @@ fn from_row(row: &AnyRow) -> Result<Entry> {
         credit_user_name: row.try_get("credit_user_name")?,
         credit_url: row.try_get("credit_url")?,
         conversion_profile_id: row.try_get("conversion_profile_id")?,
+        web_flavor_key: row.try_get("web_flavor_key")?,
+        status_reason: row.try_get("status_reason")?,
         version: row.try_get("version")?,
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
@@ -164,6 +173,10 @@ fn bind_fields(sql: &mut Sql, e: &Entry) {
         .bind(e.credit_url.clone())
         .push(", ")
         .bind(e.conversion_profile_id);
+    sql.push(", ")
+        .bind(e.web_flavor_key.clone())
+        .push(", ")
+        .bind(e.status_reason.clone());
     sql.push(", ").bind(e.version);
 }
 
@@ -171,7 +184,7 @@ const FIELD_NAMES: &str = "name, description, tags, admin_tags, owner_id, creato
     media_type, entry_type, reference_id, partner_data, partner_sort_value, duration_ms, width, \
     height, size_bytes, plays, views, last_played_at, start_date, end_date, display_in_search, \
     template_entry_id, source_key, source_type, source_file_name, credit_user_name, credit_url, \
-    conversion_profile_id, version";
+    conversion_profile_id, web_flavor_key, status_reason, version";
 
 pub async fn insert(conn: &mut Conn, e: &Entry) -> Result<()> {
     let mut sql = Sql::new(&format!(

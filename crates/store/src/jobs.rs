@@ -16,6 +16,9 @@ pub const FAILED: &str = "failed";
 /// The job that makes an entry's poster and seekbar sprite.
 pub const THUMBNAILS: &str = "thumbnails";
 
+/// The job that makes the copy of an entry's source that browsers can play.
+pub const WEB_FLAVOR: &str = "web_flavor";
+
 /// How many times a job runs before it is given up.
 pub const MAX_ATTEMPTS: i64 = 3;
 
@@ -67,24 +70,25 @@ pub async fn enqueue(conn: &mut Conn, kind: &str, partner_id: i64, entry_id: &st
     Ok(id)
 }
 
-/// Takes the oldest job that is due and marks it running, or `None` when none waits. Two
-/// workers never take the same job: on PostgreSQL a row another worker is claiming is
-/// skipped, on SQLite writers take turns.
-pub async fn claim(conn: &mut Conn, backend: Backend) -> Result<Option<Job>> {
+/// Takes the oldest job that is due and marks it running for `node`, or `None` when none
+/// waits. Two workers never take the same job: on PostgreSQL a row another worker is
+/// claiming is skipped, on SQLite writers take turns.
+pub async fn claim(conn: &mut Conn, backend: Backend, node: &str) -> Result<Option<Job>> {
     let skip_locked = match backend {
         Backend::Postgres => " FOR UPDATE SKIP LOCKED",
         Backend::Sqlite => "",
     };
     let t = now();
     let sql = format!(
-        "UPDATE job SET status = $1, attempts = attempts + 1, claimed_at = $2, updated_at = $2 \
-         WHERE id = (SELECT id FROM job WHERE status = $3 AND run_after <= $2 \
+        "UPDATE job SET status = $1, attempts = attempts + 1, claimed_at = $2, updated_at = $2, \
+         claimed_by = $4 WHERE id = (SELECT id FROM job WHERE status = $3 AND run_after <= $2 \
          ORDER BY id LIMIT 1{skip_locked}) RETURNING {COLUMNS}"
     );
     let row = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(RUNNING)
         .bind(t)
         .bind(QUEUED)
+        .bind(node)
         .fetch_optional(conn)
         .await?;
     row.as_ref().map(from_row).transpose()
@@ -102,9 +106,10 @@ pub async fn finish(conn: &mut Conn, id: i64) -> Result<()> {
 }
 
 /// Records why a claimed job failed: it is queued again after `retry_in` seconds, or given
-/// up once it has used its attempts. Returns whether it will run again.
-pub async fn fail(conn: &mut Conn, job: &Job, error: &str, retry_in: i64) -> Result<bool> {
-    let again = job.attempts < job.max_attempts;
+/// up once it has used its attempts or when there is no point retrying (`None`). Returns
+/// whether it will run again.
+pub async fn fail(conn: &mut Conn, job: &Job, error: &str, retry_in: Option<i64>) -> Result<bool> {
+    let again = retry_in.is_some() && job.attempts < job.max_attempts;
     let t = now();
     sqlx::query(
         "UPDATE job SET status = $1, last_error = $2, run_after = $3, updated_at = $4 \
@@ -112,7 +117,7 @@ pub async fn fail(conn: &mut Conn, job: &Job, error: &str, retry_in: i64) -> Res
     )
     .bind(if again { QUEUED } else { FAILED })
     .bind(error)
-    .bind(t + retry_in)
+    .bind(t + retry_in.unwrap_or(0))
     .bind(t)
     .bind(job.id)
     .execute(conn)
@@ -120,8 +125,19 @@ pub async fn fail(conn: &mut Conn, job: &Job, error: &str, retry_in: i64) -> Res
     Ok(again)
 }
 
-/// Gives back to the queue the jobs claimed before `claimed_before` and not finished: their
-/// worker stopped with them. Returns how many.
+/// Renews the lease of a running job: its worker is alive, so it is not taken as stale.
+pub async fn renew(conn: &mut Conn, id: i64) -> Result<()> {
+    sqlx::query("UPDATE job SET claimed_at = $1 WHERE id = $2 AND status = $3")
+        .bind(now())
+        .bind(id)
+        .bind(RUNNING)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Gives back to the queue the running jobs whose lease was last taken or renewed before
+/// `claimed_before`: their worker stopped with them. Returns how many.
 pub async fn requeue_stale(conn: &mut Conn, claimed_before: i64) -> Result<u64> {
     let done = sqlx::query(
         "UPDATE job SET status = $1, updated_at = $2 WHERE status = $3 AND claimed_at < $4",
@@ -130,6 +146,21 @@ pub async fn requeue_stale(conn: &mut Conn, claimed_before: i64) -> Result<u64> 
     .bind(now())
     .bind(RUNNING)
     .bind(claimed_before)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+/// Gives back to the queue the running jobs held by `node`: called when that node starts,
+/// so they were left by its previous run. Returns how many.
+pub async fn requeue_of_node(conn: &mut Conn, node: &str) -> Result<u64> {
+    let done = sqlx::query(
+        "UPDATE job SET status = $1, updated_at = $2 WHERE status = $3 AND claimed_by = $4",
+    )
+    .bind(QUEUED)
+    .bind(now())
+    .bind(RUNNING)
+    .bind(node)
     .execute(conn)
     .await?;
     Ok(done.rows_affected())

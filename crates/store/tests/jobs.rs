@@ -20,8 +20,12 @@ async fn a_job_is_claimed_once_and_then_done() {
 
         // Act
         let mut tx = db.store.write().await.expect("tx");
-        let first = jobs::claim(&mut tx, backend).await.expect("claim");
-        let second = jobs::claim(&mut tx, backend).await.expect("claim again");
+        let first = jobs::claim(&mut tx, backend, "node-a")
+            .await
+            .expect("claim");
+        let second = jobs::claim(&mut tx, backend, "node-a")
+            .await
+            .expect("claim again");
         let claimed = first.clone().expect("a job");
         jobs::finish(&mut tx, claimed.id).await.expect("finish");
         tx.commit().await.expect("commit");
@@ -51,9 +55,12 @@ async fn a_failing_job_is_retried_later_and_given_up_after_its_attempts() {
 
         // Act: each failure asks for a retry at once, so the next claim takes it again.
         let mut outcomes = Vec::new();
-        while let Some(job) = jobs::claim(&mut tx, backend).await.expect("claim") {
+        while let Some(job) = jobs::claim(&mut tx, backend, "node-a")
+            .await
+            .expect("claim")
+        {
             outcomes.push(
-                jobs::fail(&mut tx, &job, "ffmpeg failed", 0)
+                jobs::fail(&mut tx, &job, "ffmpeg failed", Some(0))
                     .await
                     .expect("fail"),
             );
@@ -62,12 +69,16 @@ async fn a_failing_job_is_retried_later_and_given_up_after_its_attempts() {
             jobs::enqueue(&mut tx, jobs::THUMBNAILS, 1, "0_c")
                 .await
                 .expect("job");
-            let job = jobs::claim(&mut tx, backend)
+            let job = jobs::claim(&mut tx, backend, "node-a")
                 .await
                 .expect("claim")
                 .expect("a job");
-            jobs::fail(&mut tx, &job, "busy", 3600).await.expect("fail");
-            jobs::claim(&mut tx, backend).await.expect("claim")
+            jobs::fail(&mut tx, &job, "busy", Some(3600))
+                .await
+                .expect("fail");
+            jobs::claim(&mut tx, backend, "node-a")
+                .await
+                .expect("claim")
         };
         tx.commit().await.expect("commit");
 
@@ -92,7 +103,7 @@ async fn a_job_left_running_by_a_stopped_worker_is_queued_again() {
         jobs::enqueue(&mut tx, jobs::THUMBNAILS, 1, "0_d")
             .await
             .expect("job");
-        let held = jobs::claim(&mut tx, backend)
+        let held = jobs::claim(&mut tx, backend, "node-a")
             .await
             .expect("claim")
             .expect("a job");
@@ -104,7 +115,7 @@ async fn a_job_left_running_by_a_stopped_worker_is_queued_again() {
         let requeued = jobs::requeue_stale(&mut tx, now() + 1)
             .await
             .expect("requeue");
-        let again = jobs::claim(&mut tx, backend)
+        let again = jobs::claim(&mut tx, backend, "node-a")
             .await
             .expect("claim")
             .expect("the job");
@@ -118,6 +129,110 @@ async fn a_job_left_running_by_a_stopped_worker_is_queued_again() {
         );
         assert_eq!((again.id, again.attempts), (held.id, 2));
         assert_ne!(again.status, QUEUED);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_job_whose_lease_is_renewed_is_not_taken_as_abandoned() {
+    on_each_backend("jobs_renew", |db| async move {
+        // Arrange: a job claimed long ago, as if its worker had run it for a while.
+        let backend = db.store.backend();
+        let mut tx = db.store.write().await.expect("tx");
+        jobs::enqueue(&mut tx, jobs::WEB_FLAVOR, 1, "0_e")
+            .await
+            .expect("job");
+        let held = jobs::claim(&mut tx, backend, "node-a")
+            .await
+            .expect("claim")
+            .expect("a job");
+        sqlx::query("UPDATE job SET claimed_at = claimed_at - 3600 WHERE id = $1")
+            .bind(held.id)
+            .execute(&mut *tx)
+            .await
+            .expect("age the claim");
+
+        // Act
+        jobs::renew(&mut tx, held.id).await.expect("renew");
+        let requeued = jobs::requeue_stale(&mut tx, now() - 60)
+            .await
+            .expect("requeue");
+        tx.commit().await.expect("commit");
+
+        // Assert
+        assert_eq!(requeued, 0);
+        let mut conn = db.store.read().await.expect("conn");
+        assert_eq!(
+            jobs::of_entry(&mut conn, "0_e").await.expect("jobs")[0].status,
+            RUNNING
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_job_not_worth_retrying_is_given_up_at_once() {
+    on_each_backend("jobs_give_up", |db| async move {
+        // Arrange
+        let backend = db.store.backend();
+        let mut tx = db.store.write().await.expect("tx");
+        jobs::enqueue(&mut tx, jobs::WEB_FLAVOR, 1, "0_f")
+            .await
+            .expect("job");
+        let job = jobs::claim(&mut tx, backend, "node-a")
+            .await
+            .expect("claim")
+            .expect("a job");
+
+        // Act
+        let again = jobs::fail(&mut tx, &job, "ffmpeg is not installed", None)
+            .await
+            .expect("fail");
+        tx.commit().await.expect("commit");
+
+        // Assert
+        assert!(!again);
+        let mut conn = db.store.read().await.expect("conn");
+        assert_eq!(
+            jobs::of_entry(&mut conn, "0_f").await.expect("jobs")[0].status,
+            FAILED
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_node_starting_again_takes_back_only_its_own_running_jobs() {
+    on_each_backend("jobs_node", |db| async move {
+        // Arrange: node a and node b each hold a job.
+        let backend = db.store.backend();
+        let mut tx = db.store.write().await.expect("tx");
+        for entry in ["0_g", "0_h"] {
+            jobs::enqueue(&mut tx, jobs::WEB_FLAVOR, 1, entry)
+                .await
+                .expect("job");
+        }
+        jobs::claim(&mut tx, backend, "node-a")
+            .await
+            .expect("claim")
+            .expect("a job");
+        jobs::claim(&mut tx, backend, "node-b")
+            .await
+            .expect("claim")
+            .expect("a job");
+
+        // Act
+        let requeued = jobs::requeue_of_node(&mut tx, "node-a")
+            .await
+            .expect("requeue");
+        tx.commit().await.expect("commit");
+
+        // Assert
+        assert_eq!(requeued, 1);
+        let mut conn = db.store.read().await.expect("conn");
+        let g = &jobs::of_entry(&mut conn, "0_g").await.expect("jobs")[0];
+        let h = &jobs::of_entry(&mut conn, "0_h").await.expect("jobs")[0];
+        assert_eq!((g.status.as_str(), h.status.as_str()), (QUEUED, RUNNING));
     })
     .await;
 }

@@ -704,21 +704,36 @@ async fn add_content(call: &Call<'_>, params: &Fields<'_>) -> ApiResult<Out> {
     entry.source_file_name = token.file_name.clone();
     entry.size_bytes = Some(token.uploaded_size);
     let pictures = matches!(&probe, ProbeOutcome::Media(p) if p.has_video);
-    entry.status = match probe {
+    let web_flavor = matches!(&probe, ProbeOutcome::Media(p) if !p.plays_in_browsers());
+    (entry.status, entry.status_reason) = match probe {
         ProbeOutcome::Media(p) => {
             entry.duration_ms = p.duration_ms;
             entry.width = p.width;
             entry.height = p.height;
-            entries::STATUS_READY
+            // A source browsers cannot play waits for its web flavor.
+            let status = match web_flavor {
+                true => entries::STATUS_PRECONVERT,
+                false => entries::STATUS_READY,
+            };
+            (status, None)
         }
-        ProbeOutcome::Unavailable => entries::STATUS_READY,
-        ProbeOutcome::NotMedia => STATUS_ERROR_CONVERTING,
+        // Without ffprobe nothing is known: the source plays wherever the browser can.
+        ProbeOutcome::Unavailable => (entries::STATUS_READY, None),
+        ProbeOutcome::NotMedia => (
+            entries::STATUS_ERROR_CONVERTING,
+            Some("The file holds no audio or video that Quad can read.".to_owned()),
+        ),
     };
     token.status = uploads::STATUS_CLOSED;
     token.attached_object_type = Some("1".to_owned());
     token.attached_object_id = Some(entry.id.clone());
     uploads::update(&mut tx, &token).await.map_err(internal)?;
     entries::update(&mut tx, &entry).await.map_err(internal)?;
+    if web_flavor {
+        jobs::enqueue(&mut tx, jobs::WEB_FLAVOR, partner_id, &entry.id)
+            .await
+            .map_err(internal)?;
+    }
     if pictures {
         // The poster and the seekbar sprite are made in the background; the entry plays
         // without them meanwhile.
@@ -733,8 +748,6 @@ async fn add_content(call: &Call<'_>, params: &Fields<'_>) -> ApiResult<Out> {
     commit(tx).await?;
     Ok(out)
 }
-
-const STATUS_ERROR_CONVERTING: i64 = -1;
 
 fn filter(call: &Call<'_>, params: &Fields<'_>) -> ApiResult<EntryFilter> {
     let Some(f) = types::object(params, "filter", "KalturaBaseEntryFilter")? else {

@@ -2,7 +2,7 @@
 //! `redirectFromEntryId`, the entry's playback context (its sources and flavors, or the
 //! access-control block that the player shows instead), and its custom metadata (none).
 
-use quad_store::entries::Entry;
+use quad_store::entries::{self, Entry};
 
 use super::entry::{self, OUT_CLASS};
 use super::read;
@@ -62,34 +62,59 @@ fn extension(e: &Entry) -> String {
         .unwrap_or_else(|| "mp4".to_owned())
 }
 
-/// The source file as the player's one flavor.
+/// The source file as a flavor; the one browsers play unless the entry has a web flavor.
 fn source_flavor(e: &Entry) -> Out {
-    let kbps = match (e.size_bytes, e.duration_ms) {
-        (Some(bytes), Some(ms)) if ms > 0 => bytes * 8 / ms,
-        _ => 0,
-    };
-    let mut o = Obj::new("KalturaFlavorAsset");
-    o.set("id", flavor_id(e))
-        .set("entryId", e.id.as_str())
-        .set("partnerId", e.partner_id)
-        .set("flavorParamsId", 0)
+    let mut o = flavor(e, &source_flavor_id(e), e.size_bytes.unwrap_or(0));
+    let web = e.web_flavor_key.is_none();
+    o.set("flavorParamsId", 0)
         .set("fileExt", extension(e))
-        .set("width", e.width.unwrap_or(0))
-        .set("height", e.height.unwrap_or(0))
-        .set("bitrate", kbps)
-        .set("size", e.size_bytes.unwrap_or(0) / 1024)
         .set("isOriginal", true)
-        .set("isWeb", true)
-        .set("status", 2)
+        .set("isWeb", web)
         .set("label", "Source")
-        .set("language", "Undefined")
-        .set("tags", "source,web")
-        .set("version", e.version.to_string());
+        .set("tags", if web { "source,web" } else { "source" });
     Out::Object(o)
 }
 
-fn flavor_id(e: &Entry) -> String {
+/// The copy of the source made for browsers, in H.264 and AAC.
+fn web_flavor(e: &Entry, size: u64) -> Out {
+    let mut o = flavor(e, &web_flavor_id(e), size as i64);
+    o.set("flavorParamsId", WEB_FLAVOR_PARAMS_ID)
+        .set("fileExt", "mp4")
+        .set("isOriginal", false)
+        .set("isWeb", true)
+        .set("label", "Web")
+        .set("tags", "mbr,web");
+    Out::Object(o)
+}
+
+fn flavor(e: &Entry, id: &str, bytes: i64) -> Obj {
+    let kbps = match e.duration_ms {
+        Some(ms) if ms > 0 => bytes * 8 / ms,
+        _ => 0,
+    };
+    let mut o = Obj::new("KalturaFlavorAsset");
+    o.set("id", id)
+        .set("entryId", e.id.as_str())
+        .set("partnerId", e.partner_id)
+        .set("width", e.width.unwrap_or(0))
+        .set("height", e.height.unwrap_or(0))
+        .set("bitrate", kbps)
+        .set("size", bytes / 1024)
+        .set("status", 2)
+        .set("language", "Undefined")
+        .set("version", e.version.to_string());
+    o
+}
+
+/// The flavor params id Quad gives its web flavors.
+const WEB_FLAVOR_PARAMS_ID: i64 = 1;
+
+fn source_flavor_id(e: &Entry) -> String {
     format!("{}_src", e.id)
+}
+
+fn web_flavor_id(e: &Entry) -> String {
+    format!("{}_web", e.id)
 }
 
 /// `baseEntry.getPlaybackContext`: the progressive source of a playable entry, or a block
@@ -116,14 +141,32 @@ pub(super) async fn playback_context(call: &Call<'_>, params: &Fields<'_>) -> Ap
             .set("messages", Out::Array(vec![Out::Object(message)]));
         return Ok(Out::Object(context));
     }
-    let playable = found.source_key.is_some() && found.status == 2;
-    let (sources, flavors) = if playable {
-        (
-            vec![progressive_source(call, &found)],
+    let playable = found.source_key.is_some() && found.status == entries::STATUS_READY;
+    let web_size = match (&found.web_flavor_key, playable) {
+        (Some(key), true) => call.api.media.open_object(key).await.ok().flatten(),
+        _ => None,
+    }
+    .map(|object| object.size);
+    let (sources, flavors) = match (playable, web_size) {
+        (false, _) => (Vec::new(), Vec::new()),
+        (true, None) => (
+            vec![progressive_source(
+                call,
+                &found,
+                &source_flavor_id(&found),
+                &extension(&found),
+            )],
             vec![source_flavor(&found)],
-        )
-    } else {
-        (Vec::new(), Vec::new())
+        ),
+        (true, Some(size)) => (
+            vec![progressive_source(
+                call,
+                &found,
+                &web_flavor_id(&found),
+                "mp4",
+            )],
+            vec![web_flavor(&found, size), source_flavor(&found)],
+        ),
     };
     context
         .set("sources", Out::Array(sources))
@@ -133,26 +176,24 @@ pub(super) async fn playback_context(call: &Call<'_>, params: &Fields<'_>) -> Ap
     Ok(Out::Object(context))
 }
 
-fn progressive_source(call: &Call<'_>, e: &Entry) -> Out {
+fn progressive_source(call: &Call<'_>, e: &Entry, flavor: &str, ext: &str) -> Out {
     let (pid, id) = (e.partner_id, &e.id);
     let protocol = if call.base_url.starts_with("https") {
         "https"
     } else {
         "http"
     };
-    let flavor = flavor_id(e);
     let mut o = Obj::new("KalturaPlaybackSource");
     o.set("deliveryProfileId", DELIVERY_PROFILE_ID)
         .set("format", "url")
         .set("protocols", "http,https")
-        .set("flavorIds", flavor.as_str())
+        .set("flavorIds", flavor)
         .set(
             "url",
             format!(
                 "{}/p/{pid}/sp/{pid}00/playManifest/entryId/{id}/protocol/{protocol}/format/url/\
-                 flavorIds/{flavor}/a.{}",
+                 flavorIds/{flavor}/a.{ext}",
                 call.base_url,
-                extension(e)
             ),
         )
         .set("drm", Out::Array(Vec::new()));

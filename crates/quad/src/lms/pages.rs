@@ -450,6 +450,7 @@ struct PlayerPage {
     source: String,
     poster: String,
     events: String,
+    notice: Option<String>,
 }
 
 async fn visible(
@@ -482,6 +483,7 @@ pub async fn player(
         let entry = visible(&api, &slug, &q, &entry).await?;
         let token: String = form_urlencoded::byte_serialize(q.t.as_bytes()).collect();
         let page = PlayerPage {
+            notice: views::processing_notice(&entry),
             source: format!("/{slug}/lti/pages/source/{}?t={token}", entry.id),
             poster: format!("/{slug}/lti/pages/poster/{}?t={token}", entry.id),
             events: format!("/{slug}/lti/pages/player/{}/event?t={token}", entry.id),

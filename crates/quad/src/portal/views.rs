@@ -7,7 +7,7 @@ use quad_domain::display::{self, AppRoot, PublicationFact, PublishedGroup};
 use quad_domain::my_media::{self, PublishState};
 use quad_store::Conn;
 use quad_store::apps::{self, App};
-use quad_store::entries::Entry;
+use quad_store::entries::{self, Entry};
 use quad_store::{portal, publications};
 use serde_json::Value;
 
@@ -82,6 +82,22 @@ pub struct EntryCard {
     pub state: &'static str,
     pub thumbnail: Option<String>,
     pub published_in: Vec<PublishedView>,
+}
+
+/// What a player shows above an entry whose processing is not done or went wrong.
+pub fn processing_notice(entry: &Entry) -> Option<String> {
+    match (entry.status, &entry.status_reason) {
+        (_, Some(reason)) => Some(reason.clone()),
+        (entries::STATUS_PRECONVERT, None) => Some(
+            "This video is being converted for playing in browsers. It plays here once that is \
+             done."
+                .to_owned(),
+        ),
+        (entries::STATUS_ERROR_CONVERTING, None) => {
+            Some("This media could not be processed.".to_owned())
+        }
+        _ => None,
+    }
 }
 
 pub fn media_type_name(code: Option<i64>) -> &'static str {
