@@ -3,7 +3,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::extract::{MatchedPath, Request, State};
@@ -18,6 +18,7 @@ use quad_store::{Store, StoreOptions};
 use tokio::net::TcpListener;
 
 use crate::config::{ServeConfig, StoreConfig};
+use crate::connections::{Connections, PeerAddr};
 use crate::processing::Worker;
 
 /// Opens the store and the media storage of a configuration, creating the data folder.
@@ -165,11 +166,12 @@ pub async fn start(
     let addr = listener.local_addr()?;
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let router = app_with(api.clone(), config.test_lms);
+    let send_timeout = config.send_timeout_seconds.max(1);
     let handle = tokio::spawn(async move {
         // The peer address decides whether a header login came through a trusted proxy.
         axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
+            Connections::new(listener, Duration::from_secs(send_timeout)),
+            router.into_make_service_with_connect_info::<PeerAddr>(),
         )
         .with_graceful_shutdown(async move {
             tokio::select! {

@@ -69,6 +69,10 @@ pub struct ServeConfig {
     /// seconds; each attempt waits that much longer than the one before.
     #[arg(long, env = "QUAD_JOB_RETRY_SECONDS", default_value_t = 30)]
     pub job_retry_seconds: i64,
+    /// How long a connection may wait for its peer to take the bytes of an answer before
+    /// it is closed, in seconds; a paused player asks again when it resumes.
+    #[arg(long, env = "QUAD_SEND_TIMEOUT_SECONDS", default_value_t = 60)]
+    pub send_timeout_seconds: u64,
     /// How many database connections to keep; default 4 on SQLite, 8 on PostgreSQL.
     #[arg(long, env = "QUAD_DATABASE_CONNECTIONS")]
     pub database_connections: Option<u32>,

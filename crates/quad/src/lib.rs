@@ -3,6 +3,7 @@
 pub mod app;
 pub mod apps;
 pub mod config;
+pub mod connections;
 pub mod demo;
 pub mod identity;
 pub mod lms;

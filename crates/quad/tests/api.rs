@@ -997,6 +997,7 @@ async fn the_server_stops_gracefully_and_finishes_the_request_in_flight() {
             max_upload_bytes: 1024 * 1024,
             database_connections: None,
             job_retry_seconds: 30,
+            send_timeout_seconds: 60,
             test_lms: false,
         };
         let media = MediaStorage::open(&config.store.storage_url(), &config.store.media_work())

@@ -20,6 +20,7 @@ use axum::body::{Body, Bytes};
 use axum::extract::ConnectInfo;
 use axum::http::{HeaderMap, Method, Request, StatusCode, header};
 use common::{TempDir, TestDb, on_each_backend};
+use quad::connections::PeerAddr;
 use quad_api::{Api, ApiConfig};
 use quad_domain::channel::ChannelType;
 use quad_domain::login::{REFUSED, gateway_token};
@@ -525,7 +526,7 @@ impl Browser {
             );
         }
         if let Some(peer) = self.peer {
-            request.extensions_mut().insert(ConnectInfo(peer));
+            request.extensions_mut().insert(ConnectInfo(PeerAddr(peer)));
         }
         let response = self
             .router

@@ -5,7 +5,7 @@
 //! check it and logging out ends it for all nodes. The CSRF token is a random value kept in
 //! its own cookie and repeated in every form (double submit).
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 use std::sync::Arc;
 
 use axum::extract::{ConnectInfo, FromRequestParts};
@@ -23,6 +23,8 @@ use quad_store::apps::App;
 use quad_store::partners::Partner;
 use quad_store::{portal, random_token};
 use serde_json::Value;
+
+use crate::connections::PeerAddr;
 
 use super::error::{PortalError, PortalResult};
 
@@ -146,8 +148,8 @@ impl FromRequestParts<Arc<Api>> for Visit {
             csrf_is_new,
             peer: parts
                 .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|c| c.0.ip()),
+                .get::<ConnectInfo<PeerAddr>>()
+                .map(|c| c.0.0.ip()),
             headers: parts.headers.clone(),
             here: parts
                 .uri
