@@ -20,6 +20,8 @@ pub struct ApiConfig {
     pub max_request_bytes: usize,
     /// The largest file accepted in one upload request.
     pub max_upload_bytes: u64,
+    /// Whether videos are also packaged as HLS.
+    pub hls: bool,
 }
 
 impl Default for ApiConfig {
@@ -27,6 +29,7 @@ impl Default for ApiConfig {
         ApiConfig {
             max_request_bytes: 10 * 1024 * 1024,
             max_upload_bytes: 8 * 1024 * 1024 * 1024,
+            hls: false,
         }
     }
 }

@@ -4,6 +4,7 @@
 
 pub mod call;
 pub mod error;
+mod hls;
 pub mod http;
 pub mod ks;
 pub mod local;

@@ -13,6 +13,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
 use crate::call::{Api, Call, establish};
+use crate::hls;
 use crate::http::{ApiOutcome, base_url};
 use crate::params::Param;
 use crate::ranges::serve;
@@ -22,11 +23,11 @@ pub fn router(api: Arc<Api>) -> Router {
     Router::new()
         .route(
             "/p/{partner}/sp/{sub_partner}/playManifest/{*rest}",
-            get(play_manifest),
+            get(play_manifest).options(preflight),
         )
         .route(
             "/p/{partner}/sp/{sub_partner}/thumbnail/{*rest}",
-            get(thumbnail),
+            get(thumbnail).options(preflight),
         )
         .with_state(api)
 }
@@ -192,7 +193,8 @@ async fn play_manifest(
     let Some(entry_id) = pair(&pairs, "entryId") else {
         return refused(StatusCode::NOT_FOUND, "ENTRY_ID_NOT_FOUND");
     };
-    let download = pair(&pairs, "format") == Some("download");
+    let format = pair(&pairs, "format");
+    let download = format == Some("download");
     let ks = pair(&pairs, "ks").map(str::to_owned);
     let (params, base) = viewer(partner, ks, &request);
     let entry = match viewed_entry(&api, &params, entry_id, &base).await {
@@ -200,6 +202,24 @@ async fn play_manifest(
         Err("INVALID_KS") => return refused(StatusCode::FORBIDDEN, "INVALID_KS"),
         Err(reason) => return refused(StatusCode::NOT_FOUND, reason),
     };
+    let range = request
+        .headers()
+        .get(header::RANGE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    if format == Some("applehttp") {
+        let Some(part) = hls::Part::of(pair(&pairs, "hls")) else {
+            return cors(refused(StatusCode::NOT_FOUND, "ENTRY_HAS_NO_HLS"));
+        };
+        let ks = hls::Ks {
+            in_path: pair(&pairs, "ks"),
+            in_query: params.get("ks").and_then(Param::text),
+        };
+        return match hls::answer(&api, &entry, part, ks, &base, range.as_deref()).await {
+            Ok(response) => media_outcome(response),
+            Err(reason) => cors(refused(StatusCode::NOT_FOUND, reason)),
+        };
+    }
     let asked = pair(&pairs, "flavorIds")
         .or_else(|| pair(&pairs, "flavorId"))
         .or_else(|| pair(&pairs, "flavorParamIds").map(|p| if p == "0" { "_src" } else { p }));
@@ -210,11 +230,6 @@ async fn play_manifest(
         return refused(StatusCode::NOT_FOUND, "ENTRY_HAS_NO_CONTENT");
     };
 
-    let range = request
-        .headers()
-        .get(header::RANGE)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
     let mut response = serve(object, range.as_deref(), file.mime).await;
     let file_name = file.name;
     if download {
@@ -228,10 +243,49 @@ async fn play_manifest(
                 .insert(header::CONTENT_DISPOSITION, value);
         }
     }
+    media_outcome(response)
+}
+
+/// Allows scripts on any page to fetch media URLs, with a `Range` among their headers.
+async fn preflight() -> Response {
+    let mut response = cors(StatusCode::NO_CONTENT.into_response());
+    let headers = response.headers_mut();
+    headers.insert(
+        header::ACCESS_CONTROL_ALLOW_METHODS,
+        HeaderValue::from_static("GET, HEAD, OPTIONS"),
+    );
+    headers.insert(
+        header::ACCESS_CONTROL_ALLOW_HEADERS,
+        HeaderValue::from_static("*"),
+    );
+    headers.insert(
+        header::ACCESS_CONTROL_MAX_AGE,
+        HeaderValue::from_static("86400"),
+    );
+    response
+}
+
+/// Marks a media answer for the request log, and lets any page read it.
+fn media_outcome(mut response: Response) -> Response {
     response.extensions_mut().insert(ApiOutcome {
         call: "playManifest".into(),
         refused: None,
     });
+    cors(response)
+}
+
+/// Lets pages of any origin read a media answer: the player's HLS engine fetches playlists
+/// and segments from scripts.
+fn cors(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    headers.insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
+    headers.insert(
+        header::ACCESS_CONTROL_EXPOSE_HEADERS,
+        HeaderValue::from_static("Content-Range, Content-Length, Accept-Ranges"),
+    );
     response
 }
 

@@ -45,6 +45,14 @@ impl Probe {
             || !self.has_video && formats.iter().any(|f| matches!(*f, "mp3" | "ogg" | "wav"));
         container_ok && video_ok && audio_ok
     }
+
+    /// Whether the file can be packaged as HLS as it is: H.264 video browsers play, with AAC
+    /// sound or none, in an MP4.
+    pub fn packs_as_hls(&self) -> bool {
+        self.plays_in_browsers()
+            && self.video_codec.as_deref() == Some("h264")
+            && matches!(self.audio_codec.as_deref(), None | Some("aac"))
+    }
 }
 
 /// What probing a file found out.
@@ -172,6 +180,15 @@ mod tests {
         assert!(!probe("asf", Some("wmv2"), "yuv420p", Some("wmav2")).plays_in_browsers());
         assert!(!probe("matroska,webm", Some("h264"), "yuv420p", Some("ac3")).plays_in_browsers());
         assert!(!probe(MP4, Some("h264"), "yuv420p", Some("pcm_s16le")).plays_in_browsers());
+    }
+
+    #[test]
+    fn only_h264_with_aac_or_no_sound_is_packaged_as_hls_unconverted() {
+        assert!(probe(MP4, Some("h264"), "yuv420p", Some("aac")).packs_as_hls());
+        assert!(probe(MP4, Some("h264"), "yuv420p", None).packs_as_hls());
+        assert!(!probe(MP4, Some("h264"), "yuv420p", Some("mp3")).packs_as_hls());
+        assert!(!probe("matroska,webm", Some("vp9"), "yuv420p", Some("opus")).packs_as_hls());
+        assert!(!probe("mp3", None, "", Some("mp3")).packs_as_hls());
     }
 
     #[test]

@@ -160,6 +160,7 @@ pub async fn start(
         config: ApiConfig {
             max_request_bytes: config.max_request_bytes,
             max_upload_bytes: config.max_upload_bytes,
+            hls: config.hls,
         },
     });
     let listener = TcpListener::bind(config.listen).await?;

@@ -65,6 +65,10 @@ pub struct ServeConfig {
     /// with the apps' secrets for anyone).
     #[arg(skip)]
     pub test_lms: bool,
+    /// Also package each video as HLS (fragmented MP4 segments in one file), which the
+    /// Kaltura player prefers to progressive download; takes about as much storage again.
+    #[arg(long, env = "QUAD_HLS")]
+    pub hls: bool,
     /// How long a failed media job (web flavor, poster) waits before its next attempt, in
     /// seconds; each attempt waits that much longer than the one before.
     #[arg(long, env = "QUAD_JOB_RETRY_SECONDS", default_value_t = 30)]

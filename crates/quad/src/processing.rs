@@ -1,5 +1,6 @@
 //! The worker that runs the background media jobs of the store's queue: the web flavor of
-//! a source browsers cannot play, and the poster and seekbar sprite of each video. A job
+//! a source browsers cannot play, the HLS packaging of videos (with `--hls`), and the
+//! poster and seekbar sprite of each video. A job
 //! that fails is retried later, up to its limit, and then leaves its entry in a status that
 //! says so; one left running by a server that stopped is queued again.
 
@@ -194,6 +195,7 @@ async fn beat_once(store: &Store, job: &Job) -> Result<(), quad_store::StoreErro
 async fn run(api: &Api, job: &Job) -> Result<(), JobError> {
     match job.kind.as_str() {
         jobs::WEB_FLAVOR => web_flavor(api, job).await,
+        jobs::HLS => hls(api, job).await,
         jobs::THUMBNAILS => thumbnails(api, job).await,
         other => Err(JobError::GiveUp(format!(
             "no worker knows jobs of kind {other:?}"
@@ -292,8 +294,67 @@ async fn web_flavor(api: &Api, job: &Job) -> Result<(), JobError> {
             entry.status = entries::STATUS_READY;
         }
         entries::update(&mut tx, &entry).await.map_err(fault)?;
+        if api.config.hls && entry.width.is_some() {
+            jobs::enqueue(&mut tx, jobs::HLS, job.partner_id, &job.entry_id)
+                .await
+                .map_err(fault)?;
+        }
     }
     tx.commit().await.map_err(fault)?;
+    Ok(())
+}
+
+/// Packages the video the entry plays (its web flavor, or its source when browsers play
+/// that) as HLS, without converting it.
+async fn hls(api: &Api, job: &Job) -> Result<(), JobError> {
+    let Some(entry) = live_entry(api, job).await? else {
+        return Ok(());
+    };
+    let Some(source) = entry.source_key.clone() else {
+        return Ok(());
+    };
+    let playable = entry.web_flavor_key.as_deref().unwrap_or(&source);
+    let Some(copy) = api.media.work_copy(playable).await.map_err(fault)? else {
+        return Err(JobError::GiveUp(
+            "the video is missing from storage".to_owned(),
+        ));
+    };
+
+    let dir = api.media.temp_path(&temp_name(job, "hls", "d"));
+    tokio::fs::create_dir_all(&dir).await.map_err(fault)?;
+    let packaged = flavor::hls(copy.path(), &dir).await;
+    drop(copy);
+    let key = flavor::hls_key(&source);
+    let stored = match packaged {
+        Ok(()) => store_hls(api, &dir, &key).await,
+        Err(e) => Err(ffmpeg_failed(e)),
+    };
+    let _ = tokio::fs::remove_dir_all(&dir).await;
+    stored?;
+
+    let mut tx = api.store.write().await.map_err(fault)?;
+    if let Some(mut entry) = entries::get(&mut tx, job.partner_id, &job.entry_id)
+        .await
+        .map_err(fault)?
+    {
+        entry.hls_key = Some(key);
+        entries::update(&mut tx, &entry).await.map_err(fault)?;
+    }
+    tx.commit().await.map_err(fault)?;
+    Ok(())
+}
+
+/// Stores the segments before the playlist, so that a playlist found is always whole.
+async fn store_hls(api: &Api, dir: &std::path::Path, key: &str) -> Result<(), JobError> {
+    let segments = dir.join(flavor::HLS_SEGMENT_FILE);
+    api.media
+        .put_file(&format!("{key}.m4s"), &segments)
+        .await
+        .map_err(fault)?;
+    api.media
+        .put_file(&format!("{key}.m3u8"), &dir.join("index.m3u8"))
+        .await
+        .map_err(fault)?;
     Ok(())
 }
 

@@ -80,6 +80,7 @@ impl TestApp {
             config: ApiConfig {
                 max_request_bytes: MAX_REQUEST_BYTES,
                 max_upload_bytes: 1024 * 1024,
+                hls: false,
             },
         });
         TestApp {
@@ -997,6 +998,7 @@ async fn the_server_stops_gracefully_and_finishes_the_request_in_flight() {
             max_upload_bytes: 1024 * 1024,
             database_connections: None,
             job_retry_seconds: 30,
+            hls: false,
             send_timeout_seconds: 60,
             test_lms: false,
         };

@@ -73,6 +73,7 @@ impl Demo {
             config: ApiConfig {
                 max_request_bytes: 1024 * 1024,
                 max_upload_bytes: 1024 * 1024,
+                hls: false,
             },
         });
         Demo {

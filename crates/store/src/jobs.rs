@@ -19,6 +19,9 @@ pub const THUMBNAILS: &str = "thumbnails";
 /// The job that makes the copy of an entry's source that browsers can play.
 pub const WEB_FLAVOR: &str = "web_flavor";
 
+/// The job that packages an entry's playable video as HLS.
+pub const HLS: &str = "hls";
+
 /// How many times a job runs before it is given up.
 pub const MAX_ATTEMPTS: i64 = 3;
 

@@ -705,6 +705,8 @@ async fn add_content(call: &Call<'_>, params: &Fields<'_>) -> ApiResult<Out> {
     entry.size_bytes = Some(token.uploaded_size);
     let pictures = matches!(&probe, ProbeOutcome::Media(p) if p.has_video);
     let web_flavor = matches!(&probe, ProbeOutcome::Media(p) if !p.plays_in_browsers());
+    // A source that needs a web flavor is packaged once that is made.
+    let hls = call.api.config.hls && matches!(&probe, ProbeOutcome::Media(p) if p.packs_as_hls());
     (entry.status, entry.status_reason) = match probe {
         ProbeOutcome::Media(p) => {
             entry.duration_ms = p.duration_ms;
@@ -731,6 +733,11 @@ async fn add_content(call: &Call<'_>, params: &Fields<'_>) -> ApiResult<Out> {
     entries::update(&mut tx, &entry).await.map_err(internal)?;
     if web_flavor {
         jobs::enqueue(&mut tx, jobs::WEB_FLAVOR, partner_id, &entry.id)
+            .await
+            .map_err(internal)?;
+    }
+    if hls {
+        jobs::enqueue(&mut tx, jobs::HLS, partner_id, &entry.id)
             .await
             .map_err(internal)?;
     }

@@ -62,16 +62,15 @@ fn extension(e: &Entry) -> String {
         .unwrap_or_else(|| "mp4".to_owned())
 }
 
-/// The source file as a flavor; the one browsers play unless the entry has a web flavor.
+/// The source file as the flavor browsers play, for an entry without a web flavor.
 fn source_flavor(e: &Entry) -> Out {
     let mut o = flavor(e, &source_flavor_id(e), e.size_bytes.unwrap_or(0));
-    let web = e.web_flavor_key.is_none();
     o.set("flavorParamsId", 0)
         .set("fileExt", extension(e))
         .set("isOriginal", true)
-        .set("isWeb", web)
+        .set("isWeb", true)
         .set("label", "Source")
-        .set("tags", if web { "source,web" } else { "source" });
+        .set("tags", "source,web");
     Out::Object(o)
 }
 
@@ -147,27 +146,30 @@ pub(super) async fn playback_context(call: &Call<'_>, params: &Fields<'_>) -> Ap
         _ => None,
     }
     .map(|object| object.size);
-    let (sources, flavors) = match (playable, web_size) {
+    // The player makes a progressive source of every flavor listed, so the source is left
+    // out once there is a web flavor to play instead.
+    let (mut sources, flavors) = match (playable, web_size) {
         (false, _) => (Vec::new(), Vec::new()),
-        (true, None) => (
-            vec![progressive_source(
-                call,
-                &found,
-                &source_flavor_id(&found),
-                &extension(&found),
-            )],
-            vec![source_flavor(&found)],
-        ),
+        (true, None) => {
+            let flavor = source_flavor_id(&found);
+            (
+                vec![source(call, &found, "url", &flavor, &extension(&found))],
+                vec![source_flavor(&found)],
+            )
+        }
         (true, Some(size)) => (
-            vec![progressive_source(
-                call,
-                &found,
-                &web_flavor_id(&found),
-                "mp4",
-            )],
-            vec![web_flavor(&found, size), source_flavor(&found)],
+            vec![source(call, &found, "url", &web_flavor_id(&found), "mp4")],
+            vec![web_flavor(&found, size)],
         ),
     };
+    if playable && found.hls_key.is_some() {
+        // The player tries HLS before progressive download.
+        let flavor = match web_size {
+            Some(_) => web_flavor_id(&found),
+            None => source_flavor_id(&found),
+        };
+        sources.insert(0, source(call, &found, "applehttp", &flavor, "m3u8"));
+    }
     context
         .set("sources", Out::Array(sources))
         .set("flavorAssets", Out::Array(flavors))
@@ -176,7 +178,8 @@ pub(super) async fn playback_context(call: &Call<'_>, params: &Fields<'_>) -> Ap
     Ok(Out::Object(context))
 }
 
-fn progressive_source(call: &Call<'_>, e: &Entry, flavor: &str, ext: &str) -> Out {
+/// A playback source: `url` for progressive download, `applehttp` for HLS.
+fn source(call: &Call<'_>, e: &Entry, format: &str, flavor: &str, ext: &str) -> Out {
     let (pid, id) = (e.partner_id, &e.id);
     let protocol = if call.base_url.starts_with("https") {
         "https"
@@ -185,14 +188,14 @@ fn progressive_source(call: &Call<'_>, e: &Entry, flavor: &str, ext: &str) -> Ou
     };
     let mut o = Obj::new("KalturaPlaybackSource");
     o.set("deliveryProfileId", DELIVERY_PROFILE_ID)
-        .set("format", "url")
+        .set("format", format)
         .set("protocols", "http,https")
         .set("flavorIds", flavor)
         .set(
             "url",
             format!(
-                "{}/p/{pid}/sp/{pid}00/playManifest/entryId/{id}/protocol/{protocol}/format/url/\
-                 flavorIds/{flavor}/a.{ext}",
+                "{}/p/{pid}/sp/{pid}00/playManifest/entryId/{id}/protocol/{protocol}/\
+                 format/{format}/flavorIds/{flavor}/a.{ext}",
                 call.base_url,
             ),
         )
