@@ -1,8 +1,8 @@
 //! The worker that runs the background media jobs of the store's queue: the web flavor of
 //! a source browsers cannot play, the HLS packaging of videos (with `--hls`), and the
-//! poster and seekbar sprite of each video. A job
-//! that fails is retried later, up to its limit, and then leaves its entry in a status that
-//! says so; one left running by a server that stopped is queued again.
+//! poster and seekbar sprite of each video. A job that fails is retried later, up to its
+//! limit, and then leaves its entry in a status that says so; one left running by a server
+//! that stopped is queued again.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
