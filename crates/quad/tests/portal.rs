@@ -184,6 +184,19 @@ impl Demo {
             .unwrap_or_else(|| panic!("an entry {id}"))
     }
 
+    /// Sets an entry's status, as processing would.
+    async fn set_status(&self, id: &str, status: i64, reason: Option<&str>) {
+        let mut tx = self.store.write().await.expect("a transaction");
+        let mut entry = entries::get(&mut tx, self.partner_id(), id)
+            .await
+            .expect("the entry can be read")
+            .unwrap_or_else(|| panic!("an entry {id}"));
+        entry.status = status;
+        entry.status_reason = reason.map(str::to_owned);
+        entries::update(&mut tx, &entry).await.expect("update");
+        tx.commit().await.expect("commit");
+    }
+
     async fn entry_count(&self) -> i64 {
         let mut conn = self.store.read().await.expect("a connection");
         sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM entry WHERE status <> 3")
@@ -3373,6 +3386,40 @@ async fn an_admin_registers_an_lti13_platform_and_adds_a_course_on_the_lms_page(
         assert!(text.contains("https://canvas.example"));
         assert!(text.contains("Chemistry 201"));
         assert!(text.contains("http://127.0.0.1:8080/canvas/lti13/login"));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_entry_page_says_when_its_video_is_being_converted_or_could_not_be() {
+    on_each_backend("portal_processing_notice", |db| async move {
+        // Arrange: the lecturer's cell lecture, first waiting for its web flavor.
+        let demo = Demo::new(&db).await;
+        let cell = demo.entry_id(CELL).await;
+        let mut lecturer = demo.logged_in("lecturer").await;
+        let path = format!("/portal/media/{cell}");
+
+        // Act
+        demo.set_status(&cell, entries::STATUS_PRECONVERT, None)
+            .await;
+        let converting = lecturer.get(&path).await.text();
+        demo.set_status(
+            &cell,
+            entries::STATUS_ERROR_CONVERTING,
+            Some("ffmpeg said no"),
+        )
+        .await;
+        let failed = lecturer.get(&path).await.text();
+        demo.set_status(&cell, entries::STATUS_READY, None).await;
+        let ready = lecturer.get(&path).await.text();
+
+        // Assert
+        assert!(
+            converting.contains("being converted for playing in browsers"),
+            "{converting}"
+        );
+        assert!(failed.contains("ffmpeg said no"), "{failed}");
+        assert!(!ready.contains("data-processing"), "{ready}");
     })
     .await;
 }
