@@ -123,3 +123,24 @@ def test_the_player_shows_its_access_message_to_a_viewer_who_may_not_see_the_ent
     assert result["error"] and "timeout" not in result["error"], result
     assert "Blocked by Conditional Access" in result["overlay"], "the player's access message"
     assert not any("playManifest" in r for r in result["requests"]), "no media requested"
+
+
+def test_a_phone_video_plays_in_the_player_once_converted_with_poster_and_seekbar(api, site,
+                                                                                  tmp_path):
+    # What a new user tries first: a phone's HEVC clip, uploaded with the official client.
+    from test_processing import ingest_as, make_hevc, wait_for_status
+    owner = api.uid("owner")
+    client, entry = ingest_as(api, owner, make_hevc(tmp_path / "IMG_0005.MOV"), "IMG_0005.MOV")
+    assert wait_for_status(client, entry.id, {"2", "-1"}).status.value == "2"
+    pid = api.partner.id
+    sprite = (f"{api.url}/p/{pid}/sp/{pid}00/thumbnail/entry_id/{entry.id}/version/0/"
+              f"ks/{api.ks_v2(owner, 0)}/width/164/vid_slices/100")
+    from test_player_api import wait_for_image
+    assert wait_for_image(sprite).status_code == 200
+
+    result = play(embed(site, api, "phone", entry.id, ks=api.user_ks(owner)), "phone")
+
+    assert result["played"], result
+    requests_made = result["requests"]
+    assert any(f"flavorIds/{entry.id}_web" in r for r in requests_made), requests_made
+    assert any("/vid_slices/100" in r for r in requests_made), "the seekbar sprite was loaded"
