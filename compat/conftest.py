@@ -82,6 +82,20 @@ def own_database():
                        capture_output=True)
 
 
+@contextlib.contextmanager
+def server_of_its_own(data_dir, log_dir, db_url=None, extra_args=(), extra_env=None):
+    """A `quad serve` apart from the suite's, for tests that need other options: on its own
+    data folder and on `db_url` (default: SQLite in that folder)."""
+    quad = QuadServer(quad_bin(), data_dir, log_dir, extra_args=extra_args,
+                      extra_env=extra_env)
+    quad.db_url = db_url
+    quad.start()
+    try:
+        yield quad
+    finally:
+        quad.stop()
+
+
 @dataclass(frozen=True)
 class Partner:
     id: int

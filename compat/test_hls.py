@@ -13,7 +13,7 @@ import uuid
 import pytest
 import requests
 
-from conftest import Api, QuadServer, quad_bin
+from conftest import Api, server_of_its_own
 from test_player import embed, play, site  # noqa: F401  (site is a fixture)
 from test_player_api import load_media
 from test_processing import ingest_as, make_hevc, wait_for_status
@@ -23,15 +23,9 @@ READY = "2"
 
 @pytest.fixture(scope="module")
 def hls_server(tmp_path_factory):
-    quad = QuadServer(quad_bin(), tmp_path_factory.mktemp("hls-data"),
-                      tmp_path_factory.mktemp("hls-logs"), extra_args=["--hls"])
-    # A database of its own, so that no other server's worker takes its jobs.
-    quad.db_url = None
-    quad.start()
-    try:
+    with server_of_its_own(tmp_path_factory.mktemp("hls-data"),
+                           tmp_path_factory.mktemp("hls-logs"), extra_args=["--hls"]) as quad:
         yield quad
-    finally:
-        quad.stop()
 
 
 @pytest.fixture(scope="module")
@@ -66,6 +60,16 @@ def hls_source(api, entry_id, ks=None, timeout_s=60):
 
 def with_ks(url, ks):
     return url.replace("/format/", f"/ks/{ks}/format/")
+
+
+def walk(source, ks):
+    """The master playlist's text, its variant's URL, the media playlist's lines and the
+    segment file's URL, fetched with the KS."""
+    master = requests.get(with_ks(source["url"], ks), timeout=30)
+    variant = next(line for line in master.text.splitlines() if line.startswith("http"))
+    lines = requests.get(variant, timeout=30).text.splitlines()
+    segment_url = next(line for line in lines if line.startswith("http"))
+    return master, variant, lines, segment_url
 
 
 @pytest.fixture(scope="module")
@@ -107,10 +111,7 @@ def test_the_playlists_name_absolute_urls_that_carry_the_viewers_ks(packaged):
 
 def test_the_segments_listed_are_served_as_byte_ranges_of_one_file(packaged):
     _, _, ks, _, source = packaged
-    master = requests.get(with_ks(source["url"], ks), timeout=30)
-    variant = next(line for line in master.text.splitlines() if line.startswith("http"))
-    lines = requests.get(variant, timeout=30).text.splitlines()
-    segment_url = next(line for line in lines if line.startswith("http"))
+    _, _, lines, segment_url = walk(source, ks)
     ranges = [line.split(":", 1)[1] for line in lines if line.startswith("#EXT-X-BYTERANGE:")]
 
     parts = []
@@ -143,10 +144,7 @@ def test_ffmpeg_reads_the_stream_as_an_hls_client(packaged, tmp_path):
 
 def test_without_the_ks_no_part_of_a_private_entrys_hls_is_served(packaged):
     _, _, ks, _, source = packaged
-    master = requests.get(with_ks(source["url"], ks), timeout=30)
-    variant = next(line for line in master.text.splitlines() if line.startswith("http"))
-    lines = requests.get(variant, timeout=30).text.splitlines()
-    segment_url = next(line for line in lines if line.startswith("http"))
+    _, variant, _, segment_url = walk(source, ks)
 
     for url in (source["url"], variant.replace(f"/ks/{ks}", ""),
                 segment_url.replace(f"/ks/{ks}", "")):

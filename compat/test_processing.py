@@ -14,7 +14,7 @@ import time
 import pytest
 import requests
 
-from conftest import Api, QuadServer, own_database, quad_bin
+from conftest import Api, QuadServer, own_database, quad_bin, server_of_its_own
 from test_player_api import load_media
 
 WAITING, READY, ERROR = "1", "2", "-1"
@@ -133,31 +133,25 @@ def tools_dir(tmp_path, ffmpeg_script=None):
     return str(bin_dir)
 
 
-def own_server(tmp_path, name, db_url, extra_args=(), extra_env=None, data_dir=None):
-    data = data_dir or tmp_path / f"{name}-data"
+def dirs(tmp_path, name):
+    """A data folder and a log folder for a server of the test's own."""
     logs = tmp_path / f"{name}-logs"
     logs.mkdir()
-    quad = QuadServer(quad_bin(), data, logs, extra_args=extra_args, extra_env=extra_env)
-    quad.db_url = db_url
-    quad.start()
-    return quad
+    return tmp_path / f"{name}-data", logs
 
 
 def test_without_ffmpeg_a_source_browsers_cannot_play_stays_playable_as_uploaded(
     tmp_path, hevc_sample
 ):
-    with own_database() as db:
-        quad = own_server(tmp_path, "no-ffmpeg", db,
-                          extra_env={"PATH": tools_dir(tmp_path)})
-        try:
-            api = Api(quad, quad.create_partner("no-ffmpeg"), tmp_path)
-            owner = api.uid("owner")
-            client, added = ingest_as(api, owner, hevc_sample, "IMG_0002.MOV")
+    with own_database() as db, server_of_its_own(
+        *dirs(tmp_path, "no-ffmpeg"), db, extra_env={"PATH": tools_dir(tmp_path)}
+    ) as quad:
+        api = Api(quad, quad.create_partner("no-ffmpeg"), tmp_path)
+        owner = api.uid("owner")
+        client, added = ingest_as(api, owner, hevc_sample, "IMG_0002.MOV")
 
-            done = wait_for_status(client, added.id, {READY, ERROR})
-            page = player_page(api, added.id, api.ks_v2(owner, 0))
-        finally:
-            quad.stop()
+        done = wait_for_status(client, added.id, {READY, ERROR})
+        page = player_page(api, added.id, api.ks_v2(owner, 0))
 
     assert done.status.value == READY
     assert "No converter is installed" in page.text
@@ -166,18 +160,16 @@ def test_without_ffmpeg_a_source_browsers_cannot_play_stays_playable_as_uploaded
 
 def test_when_ffmpeg_fails_the_entry_ends_in_error_with_ffmpegs_message(tmp_path, hevc_sample):
     failing = "#!/bin/sh\necho 'Conversion failed: no codec for you' >&2\nexit 1\n"
-    with own_database() as db:
-        quad = own_server(tmp_path, "bad-ffmpeg", db, extra_args=["--job-retry-seconds", "1"],
-                          extra_env={"PATH": tools_dir(tmp_path, failing)})
-        try:
-            api = Api(quad, quad.create_partner("bad-ffmpeg"), tmp_path)
-            owner = api.uid("owner")
-            client, added = ingest_as(api, owner, hevc_sample, "IMG_0003.MOV")
+    with own_database() as db, server_of_its_own(
+        *dirs(tmp_path, "bad-ffmpeg"), db, extra_args=["--job-retry-seconds", "1"],
+        extra_env={"PATH": tools_dir(tmp_path, failing)},
+    ) as quad:
+        api = Api(quad, quad.create_partner("bad-ffmpeg"), tmp_path)
+        owner = api.uid("owner")
+        client, added = ingest_as(api, owner, hevc_sample, "IMG_0003.MOV")
 
-            done = wait_for_status(client, added.id, {READY, ERROR}, timeout_s=60)
-            page = player_page(api, added.id, api.ks_v2(owner, 0))
-        finally:
-            quad.stop()
+        done = wait_for_status(client, added.id, {READY, ERROR}, timeout_s=60)
+        page = player_page(api, added.id, api.ks_v2(owner, 0))
 
     assert done.status.value == ERROR
     assert "Conversion failed: no codec for you" in page.text
@@ -188,24 +180,26 @@ def test_a_job_cut_off_by_a_killed_server_resumes_when_it_starts_again(tmp_path)
     # Long enough that the conversion is still running when the server is killed.
     long_clip = make_hevc(tmp_path / "long.mov", seconds=60, size="640x360")
     with own_database() as db:
-        first = own_server(tmp_path, "first-run", db)
-        api = Api(first, first.create_partner("killed"), tmp_path)
-        owner = api.uid("owner")
-        _, added = ingest_as(api, owner, long_clip, "lecture.mov")
-        deadline = time.monotonic() + 30
-        while 'job started job=1 kind="web_flavor"' not in first.stderr_text():
-            assert time.monotonic() < deadline, first.stderr_text()
-            time.sleep(0.05)
-        first.proc.kill()
-        first.proc.wait()
-        first.stop()
-
-        second = own_server(tmp_path, "second-run", db, data_dir=first.data_dir)
+        first = QuadServer(quad_bin(), *dirs(tmp_path, "first-run"))
+        first.db_url = db
+        first.start()
         try:
+            api = Api(first, first.create_partner("killed"), tmp_path)
+            owner = api.uid("owner")
+            _, added = ingest_as(api, owner, long_clip, "lecture.mov")
+            deadline = time.monotonic() + 30
+            while 'job started job=1 kind="web_flavor"' not in first.stderr_text():
+                assert time.monotonic() < deadline, first.stderr_text()
+                time.sleep(0.05)
+            first.proc.kill()
+            first.proc.wait()
+        finally:
+            first.stop()
+
+        _, second_logs = dirs(tmp_path, "second-run")
+        with server_of_its_own(first.data_dir, second_logs, db) as second:
             again = Api(second, api.partner, tmp_path)
             done = wait_for_status(again.user(owner), added.id, {READY, ERROR})
-        finally:
-            second.stop()
 
     assert added.status.value == WAITING
     assert "job done" not in first.stderr_text(), "the first run was cut off mid-job"

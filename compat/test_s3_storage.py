@@ -14,7 +14,7 @@ import boto3
 import pytest
 import requests
 
-from conftest import Api, QuadServer, quad_bin
+from conftest import Api, QuadServer, quad_bin, server_of_its_own
 
 ACCESS = {"AWS_ACCESS_KEY_ID": "quad-test", "AWS_SECRET_ACCESS_KEY": "quad-test-secret",
           "AWS_REGION": "us-east-1"}
@@ -66,17 +66,11 @@ def bucket(s3_endpoint):
 
 @pytest.fixture(scope="module")
 def s3_server(tmp_path_factory, s3_endpoint, bucket):
-    quad = QuadServer(quad_bin(), tmp_path_factory.mktemp("quad-s3-data"),
-                      tmp_path_factory.mktemp("quad-s3-logs"),
-                      extra_args=["--storage-url", f"s3://{bucket.name}/media"],
-                      extra_env={**ACCESS, "AWS_ENDPOINT_URL": s3_endpoint})
-    # A database of its own, so that no other server's worker takes its jobs.
-    quad.db_url = None
-    quad.start()
-    try:
+    with server_of_its_own(tmp_path_factory.mktemp("quad-s3-data"),
+                           tmp_path_factory.mktemp("quad-s3-logs"),
+                           extra_args=["--storage-url", f"s3://{bucket.name}/media"],
+                           extra_env={**ACCESS, "AWS_ENDPOINT_URL": s3_endpoint}) as quad:
         yield quad
-    finally:
-        quad.stop()
 
 
 @pytest.fixture(scope="module")

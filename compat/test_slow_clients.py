@@ -11,22 +11,17 @@ import time
 import pytest
 import requests
 
-from conftest import Api, QuadServer, quad_bin
+from conftest import Api, server_of_its_own
 
 SEND_TIMEOUT_S = 2
 
 
 @pytest.fixture(scope="module")
 def slow_server(tmp_path_factory):
-    quad = QuadServer(quad_bin(), tmp_path_factory.mktemp("slow-data"),
-                      tmp_path_factory.mktemp("slow-logs"),
-                      extra_args=["--send-timeout-seconds", str(SEND_TIMEOUT_S)])
-    quad.db_url = None
-    quad.start()
-    try:
+    with server_of_its_own(tmp_path_factory.mktemp("slow-data"),
+                           tmp_path_factory.mktemp("slow-logs"),
+                           extra_args=["--send-timeout-seconds", str(SEND_TIMEOUT_S)]) as quad:
         yield quad
-    finally:
-        quad.stop()
 
 
 @pytest.fixture(scope="module")

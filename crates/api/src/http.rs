@@ -133,7 +133,9 @@ fn render(reply: Reply, format: Format, seconds: f64) -> Response {
     ([(header::CONTENT_TYPE, content_type)], body).into_response()
 }
 
-fn cors(mut response: Response) -> Response {
+/// Lets pages on any origin call the API and read media URLs, and answers their preflights
+/// for a day.
+pub(crate) fn cors(mut response: Response) -> Response {
     let headers = response.headers_mut();
     headers.insert(
         header::ACCESS_CONTROL_ALLOW_ORIGIN,
@@ -141,7 +143,7 @@ fn cors(mut response: Response) -> Response {
     );
     headers.insert(
         header::ACCESS_CONTROL_ALLOW_METHODS,
-        HeaderValue::from_static("GET, POST, OPTIONS"),
+        HeaderValue::from_static("GET, HEAD, POST, OPTIONS"),
     );
     headers.insert(
         header::ACCESS_CONTROL_ALLOW_HEADERS,

@@ -167,15 +167,10 @@ async fn thumbnail(
         return refused_as("thumbnail", StatusCode::NOT_FOUND, "THUMBNAIL_NOT_READY");
     };
 
-    let mut response = serve(object, None, "image/jpeg").await;
-    let headers = response.headers_mut();
-    headers.insert(
+    let mut response = cors(serve(object, None, "image/jpeg").await);
+    response.headers_mut().insert(
         header::CACHE_CONTROL,
         HeaderValue::from_static("private, max-age=3600"),
-    );
-    headers.insert(
-        header::ACCESS_CONTROL_ALLOW_ORIGIN,
-        HeaderValue::from_static("*"),
     );
     response.extensions_mut().insert(ApiOutcome {
         call: "thumbnail".into(),
@@ -248,21 +243,7 @@ async fn play_manifest(
 
 /// Allows scripts on any page to fetch media URLs, with a `Range` among their headers.
 async fn preflight() -> Response {
-    let mut response = cors(StatusCode::NO_CONTENT.into_response());
-    let headers = response.headers_mut();
-    headers.insert(
-        header::ACCESS_CONTROL_ALLOW_METHODS,
-        HeaderValue::from_static("GET, HEAD, OPTIONS"),
-    );
-    headers.insert(
-        header::ACCESS_CONTROL_ALLOW_HEADERS,
-        HeaderValue::from_static("*"),
-    );
-    headers.insert(
-        header::ACCESS_CONTROL_MAX_AGE,
-        HeaderValue::from_static("86400"),
-    );
-    response
+    cors(StatusCode::NO_CONTENT.into_response())
 }
 
 /// Marks a media answer for the request log, and lets any page read it.
@@ -274,15 +255,11 @@ fn media_outcome(mut response: Response) -> Response {
     cors(response)
 }
 
-/// Lets pages of any origin read a media answer: the player's HLS engine fetches playlists
-/// and segments from scripts.
-fn cors(mut response: Response) -> Response {
-    let headers = response.headers_mut();
-    headers.insert(
-        header::ACCESS_CONTROL_ALLOW_ORIGIN,
-        HeaderValue::from_static("*"),
-    );
-    headers.insert(
+/// Lets pages of any origin read a media answer, its range headers included: the player's
+/// HLS engine fetches playlists and segments from scripts.
+fn cors(response: Response) -> Response {
+    let mut response = crate::http::cors(response);
+    response.headers_mut().insert(
         header::ACCESS_CONTROL_EXPOSE_HEADERS,
         HeaderValue::from_static("Content-Range, Content-Length, Accept-Ranges"),
     );
