@@ -215,10 +215,12 @@ async fn play_manifest(
             Err(reason) => cors(refused(StatusCode::NOT_FOUND, reason)),
         };
     }
-    let asked = pair(&pairs, "flavorIds")
+    // The source is asked for by its flavor id, or by flavor params 0 as download URLs do.
+    let wants_source = pair(&pairs, "flavorIds")
         .or_else(|| pair(&pairs, "flavorId"))
-        .or_else(|| pair(&pairs, "flavorParamIds").map(|p| if p == "0" { "_src" } else { p }));
-    let Some(file) = media_file(&entry, asked) else {
+        .is_some_and(|id| id.ends_with("_src"))
+        || pair(&pairs, "flavorParamIds") == Some("0");
+    let Some(file) = media_file(&entry, wants_source) else {
         return refused(StatusCode::NOT_FOUND, "ENTRY_HAS_NO_CONTENT");
     };
     let Ok(Some(object)) = api.media.open_object(&file.key).await else {
@@ -273,15 +275,14 @@ struct MediaFile {
     name: String,
 }
 
-/// The file of the flavor `asked` names (`…_src` for the source, `…_web` for the web
-/// flavor), or else the one browsers play: the web flavor when the entry has one.
-fn media_file(entry: &quad_store::entries::Entry, asked: Option<&str>) -> Option<MediaFile> {
+/// The source when it is asked for, else the file browsers play: the web flavor when the
+/// entry has one.
+fn media_file(entry: &quad_store::entries::Entry, wants_source: bool) -> Option<MediaFile> {
     let source = entry.source_key.clone()?;
     let name = entry
         .source_file_name
         .clone()
         .unwrap_or_else(|| format!("{}.mp4", entry.id));
-    let wants_source = asked.is_some_and(|f| f.ends_with("_src"));
     match &entry.web_flavor_key {
         Some(web) if !wants_source => Some(MediaFile {
             key: web.clone(),
@@ -311,7 +312,7 @@ pub async fn serve_source(
     entry: &quad_store::entries::Entry,
     range: Option<&str>,
 ) -> Option<Response> {
-    let file = media_file(entry, None)?;
+    let file = media_file(entry, false)?;
     let object = api.media.open_object(&file.key).await.ok().flatten()?;
     Some(serve(object, range, file.mime).await)
 }

@@ -130,7 +130,7 @@ async fn next(api: &Api, worker: &Worker) -> Result<bool, String> {
         "job started"
     );
     let started = Instant::now();
-    let outcome = with_heartbeat(&api.store, &job, run(api, &job)).await;
+    let outcome = with_heartbeat(&api.store, &job, HEARTBEAT, run(api, &job)).await;
 
     let mut tx = api.store.write().await.map_err(|e| e.to_string())?;
     let ms = started.elapsed().as_millis() as u64;
@@ -166,30 +166,42 @@ async fn next(api: &Api, worker: &Worker) -> Result<bool, String> {
     Ok(true)
 }
 
-/// Runs a job while telling the queue, every little while, that its worker is alive.
+/// Runs a job while telling the queue, every little while, that its worker is alive. The
+/// heartbeat runs beside the job, not inside it: on SQLite it waits for the write turn,
+/// which the job itself may be holding.
 async fn with_heartbeat<T>(
     store: &Store,
     job: &Job,
-    work: impl Future<Output = Result<T, JobError>>,
-) -> Result<T, JobError> {
-    let mut work = std::pin::pin!(work);
-    let mut beat = tokio::time::interval(HEARTBEAT);
-    beat.tick().await;
-    loop {
-        tokio::select! {
-            done = &mut work => return done,
-            _ = beat.tick() => {
-                if let Err(e) = beat_once(store, job).await {
-                    tracing::error!(job = job.id, error = %e, "could not renew a job's lease");
-                }
+    every: Duration,
+    work: impl Future<Output = T>,
+) -> T {
+    let (store, id) = (store.clone(), job.id);
+    let _heartbeat = StopOnDrop(tokio::spawn(async move {
+        let mut every = tokio::time::interval(every);
+        every.tick().await;
+        loop {
+            every.tick().await;
+            if let Err(e) = beat_once(&store, id).await {
+                tracing::error!(job = id, error = %e, "could not renew a job's lease");
             }
         }
+    }));
+    work.await
+}
+
+/// Stops a task when dropped: the heartbeat ends with its job, also when the worker itself
+/// is stopped in the middle of one.
+struct StopOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for StopOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 
-async fn beat_once(store: &Store, job: &Job) -> Result<(), quad_store::StoreError> {
+async fn beat_once(store: &Store, id: i64) -> Result<(), quad_store::StoreError> {
     let mut conn = store.write_single().await?;
-    jobs::renew(&mut conn, job.id).await
+    jobs::renew(&mut conn, id).await
 }
 
 async fn run(api: &Api, job: &Job) -> Result<(), JobError> {
@@ -391,4 +403,63 @@ async fn thumbnails(api: &Api, job: &Job) -> Result<(), JobError> {
         .await
         .map_err(fault)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use quad_store::StoreOptions;
+
+    #[tokio::test]
+    async fn the_heartbeat_renews_the_lease_while_the_job_holds_the_write_turn() {
+        // Arrange: a SQLite store, where writers take turns, and a claimed job.
+        let dir = std::env::temp_dir().join(format!("quad-heartbeat-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("a folder");
+        let url = format!("sqlite://{}?mode=rwc", dir.join("quad.db").display());
+        let store = Store::open(&url, StoreOptions::default())
+            .await
+            .expect("a store");
+        let mut tx = store.write().await.expect("a transaction");
+        jobs::enqueue(&mut tx, jobs::HLS, 1, "0_a")
+            .await
+            .expect("a job");
+        let job = jobs::claim(&mut tx, store.backend(), "node")
+            .await
+            .expect("claim")
+            .expect("the job");
+        sqlx::query("UPDATE job SET claimed_at = 0 WHERE id = $1")
+            .bind(job.id)
+            .execute(&mut *tx)
+            .await
+            .expect("an old claim");
+        tx.commit().await.expect("commit");
+
+        // Act: the job takes the write turn and keeps it past a few heartbeats.
+        let work = async {
+            let tx = store.write().await.expect("the write turn");
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            tx.commit().await.expect("commit");
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        };
+        let finished = tokio::time::timeout(
+            Duration::from_secs(10),
+            with_heartbeat(&store, &job, Duration::from_millis(50), work),
+        )
+        .await;
+
+        // Assert: no deadlock, and the lease was renewed once the turn was free.
+        assert!(
+            finished.is_ok(),
+            "the job and its heartbeat waited on each other"
+        );
+        let mut conn = store.read().await.expect("a connection");
+        let claimed_at: i64 = sqlx::query_scalar("SELECT claimed_at FROM job WHERE id = $1")
+            .bind(job.id)
+            .fetch_one(&mut *conn)
+            .await
+            .expect("the job");
+        assert!(claimed_at > 0, "the lease was renewed");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

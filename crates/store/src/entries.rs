@@ -68,8 +68,8 @@ const COLUMNS: &str = "e.id, e.partner_id, e.name, e.description, e.tags, e.admi
     e.partner_data, e.partner_sort_value, e.duration_ms, e.width, e.height, e.size_bytes, \
     e.plays, e.views, e.last_played_at, e.start_date, e.end_date, e.display_in_search, \
     e.template_entry_id, e.source_key, e.source_type, e.source_file_name, e.credit_user_name, \
-    e.credit_url, e.conversion_profile_id, e.web_flavor_key, e.hls_key, e.status_reason, e.version, \
-    e.created_at, e.updated_at";
+    e.credit_url, e.conversion_profile_id, e.web_flavor_key, e.hls_key, e.status_reason, \
+    e.version, e.created_at, e.updated_at";
 
 fn from_row(row: &AnyRow) -> Result<Entry> {
     Ok(Entry {
