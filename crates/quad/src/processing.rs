@@ -22,6 +22,9 @@ const HEARTBEAT: Duration = Duration::from_secs(15);
 const IDLE: Duration = Duration::from_millis(500);
 const AFTER_FAULT: Duration = Duration::from_secs(5);
 
+/// How old a temporary media file must be to count as left behind by a stopped server.
+const LEFT_BEHIND: Duration = Duration::from_secs(24 * 3600);
+
 /// How often abandoned jobs are looked for on PostgreSQL, where other nodes may stop.
 const REQUEUE_EVERY: Duration = Duration::from_secs(30);
 
@@ -59,6 +62,11 @@ pub fn spawn(api: Arc<Api>, worker: Worker) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         if let Err(e) = resume_own(&api.store, &worker.node).await {
             tracing::error!(error = %e, "could not requeue the jobs left running");
+        }
+        match api.media.sweep_temporary(LEFT_BEHIND).await {
+            Ok(0) => {}
+            Ok(removed) => tracing::info!(removed, "removed temporary media files left behind"),
+            Err(e) => tracing::error!(error = %e, "could not sweep temporary media files"),
         }
         let mut requeue_at = Instant::now() + REQUEUE_EVERY;
         loop {

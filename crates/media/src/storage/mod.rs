@@ -85,13 +85,14 @@ impl MediaStorage {
         self.work.join("tmp").join(name)
     }
 
-    /// Stores a finished file under `key`, taking the file away; returns its size.
+    /// Stores a finished file under `key`, taking the file away (also when sending it to
+    /// the bucket fails); returns its size.
     pub async fn put_file(&self, key: &str, from: &Path) -> Result<u64> {
         check_key(key)?;
         if let Some(bucket) = &self.bucket {
-            let size = bucket.upload(key, from).await?;
+            let sent = bucket.upload(key, from).await;
             fs::remove_file(from).await?;
-            return Ok(size);
+            return sent;
         }
         let to = self.work_path(key)?;
         if let Some(dir) = to.parent() {
@@ -195,6 +196,32 @@ impl MediaStorage {
             bucket.delete(key).await?;
         }
         Ok(())
+    }
+
+    /// Removes temporary files older than `age`: those of a server that was killed, or of
+    /// an ffmpeg run it left behind. Returns how many.
+    pub async fn sweep_temporary(&self, age: std::time::Duration) -> Result<u64> {
+        let mut removed = 0;
+        let mut entries = fs::read_dir(self.work.join("tmp")).await?;
+        while let Some(entry) = entries.next_entry().await? {
+            let meta = entry.metadata().await?;
+            let old = meta
+                .modified()
+                .ok()
+                .and_then(|at| at.elapsed().ok())
+                .is_some_and(|elapsed| elapsed > age);
+            if !old {
+                continue;
+            }
+            let gone = match meta.is_dir() {
+                true => fs::remove_dir_all(entry.path()).await,
+                false => fs::remove_file(entry.path()).await,
+            };
+            if gone.is_ok() {
+                removed += 1;
+            }
+        }
+        Ok(removed)
     }
 
     /// Checks that the work folder can be written and the bucket answers, for health

@@ -124,3 +124,23 @@ async fn a_missing_object_is_none_and_deleting_it_is_no_error() {
     );
     assert!(storage.delete("entries/none").await.is_ok());
 }
+
+#[tokio::test]
+async fn old_temporary_files_are_swept_and_fresh_ones_kept() {
+    let storage = folder("sweep").await;
+    let fresh = storage.temp_path("fresh");
+    fs::write(&fresh, b"in use").await.expect("write");
+    let old_dir = storage.temp_path("hls-old.d");
+    fs::create_dir_all(&old_dir).await.expect("a folder");
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    fs::write(&fresh, b"still in use").await.expect("write");
+
+    let removed = storage
+        .sweep_temporary(std::time::Duration::from_secs(1))
+        .await
+        .expect("sweep");
+
+    assert_eq!(removed, 1);
+    assert!(fs::try_exists(&fresh).await.expect("look"));
+    assert!(!fs::try_exists(&old_dir).await.expect("look"));
+}
