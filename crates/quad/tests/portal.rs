@@ -3403,6 +3403,7 @@ async fn the_entry_page_says_when_its_video_is_being_converted_or_could_not_be()
         demo.set_status(&cell, entries::STATUS_PRECONVERT, None)
             .await;
         let converting = lecturer.get(&path).await.text();
+        let my_media = lecturer.get("/portal/my-media").await.text();
         demo.set_status(
             &cell,
             entries::STATUS_ERROR_CONVERTING,

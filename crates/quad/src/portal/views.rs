@@ -80,6 +80,8 @@ pub struct EntryCard {
     pub duration: String,
     pub created: String,
     pub state: &'static str,
+    /// "Converting" or "Processing failed" while the entry cannot play; else empty.
+    pub processing: &'static str,
     pub thumbnail: Option<String>,
     pub published_in: Vec<PublishedView>,
 }
@@ -292,6 +294,11 @@ pub async fn cards(
                 duration: duration_text(e.duration_ms),
                 created: date_text(e.created_at),
                 state: state_name(state),
+                processing: match e.status {
+                    entries::STATUS_PRECONVERT => "Converting",
+                    entries::STATUS_ERROR_CONVERTING => "Processing failed",
+                    _ => "",
+                },
                 thumbnail: e
                     .source_key
                     .as_ref()
