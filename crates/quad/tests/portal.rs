@@ -3419,6 +3419,10 @@ async fn the_entry_page_says_when_its_video_is_being_converted_or_could_not_be()
             converting.contains("being converted for playing in browsers"),
             "{converting}"
         );
+        assert!(
+            my_media.contains("<span data-processing>Converting</span>"),
+            "{my_media}"
+        );
         assert!(failed.contains("ffmpeg said no"), "{failed}");
         assert!(!ready.contains("data-processing"), "{ready}");
     })
