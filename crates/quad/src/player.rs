@@ -32,15 +32,18 @@ pub struct PlayerQuery {
     ks: String,
 }
 
+/// A page with one entry's player, for an iframe: this module's embed, and the embeds
+/// inside LMS pages, which show their own title around it.
 #[derive(Template)]
 #[template(path = "player.html")]
-struct PlayerPage {
-    entry_id: String,
-    name: String,
-    source: String,
-    poster: String,
-    events: String,
-    notice: Option<String>,
+pub(crate) struct PlayerPage {
+    pub entry_id: String,
+    pub name: String,
+    pub source: String,
+    pub poster: String,
+    pub events: String,
+    pub notice: Option<String>,
+    pub with_title: bool,
 }
 
 fn not_available() -> Response {
@@ -70,6 +73,7 @@ async fn page(
     let (pid, id, version) = (entry.partner_id, &entry.id, entry.version);
     let page = PlayerPage {
         notice: views::processing_notice(&entry),
+        with_title: true,
         source: format!(
             "/p/{pid}/sp/{pid}00/playManifest/entryId/{id}/protocol/http/format/url/a.mp4?ks={ks}"
         ),

@@ -27,6 +27,7 @@ use quad_store::{categories, my_media, portal, publications};
 use serde::Deserialize;
 use serde_json::Value;
 
+use crate::player::PlayerPage;
 use crate::portal::error::{PortalError, PortalResult};
 use crate::portal::views::{self, EntryCard};
 
@@ -442,17 +443,6 @@ pub async fn upload(
     uploaded.await.unwrap_or_else(refused)
 }
 
-#[derive(Template)]
-#[template(path = "lms_player.html")]
-struct PlayerPage {
-    entry_id: String,
-    name: String,
-    source: String,
-    poster: String,
-    events: String,
-    notice: Option<String>,
-}
-
 async fn visible(
     api: &Api,
     slug: &str,
@@ -484,6 +474,7 @@ pub async fn player(
         let token: String = form_urlencoded::byte_serialize(q.t.as_bytes()).collect();
         let page = PlayerPage {
             notice: views::processing_notice(&entry),
+            with_title: false,
             source: format!("/{slug}/lti/pages/source/{}?t={token}", entry.id),
             poster: format!("/{slug}/lti/pages/poster/{}?t={token}", entry.id),
             events: format!("/{slug}/lti/pages/player/{}/event?t={token}", entry.id),
