@@ -28,11 +28,33 @@ pub fn scaled_poster_key(source_key: &str, width: u32, height: u32) -> String {
 /// The largest side a scaled poster may have.
 pub const MAX_SIDE: u32 = 4096;
 
+/// Writes one JPEG picture of `input` through the filter `filter`, at ffmpeg's JPEG quality
+/// `quality` (2 best, 31 worst), seeking to `at` seconds first when given.
+async fn one_jpeg(
+    input: &Path,
+    at: Option<&str>,
+    filter: &str,
+    quality: &str,
+    out: &Path,
+) -> Result<(), FfmpegError> {
+    let before: Vec<&str> = at.map(|at| vec!["-ss", at]).unwrap_or_default();
+    let after = [
+        "-vf",
+        filter,
+        "-frames:v",
+        "1",
+        "-q:v",
+        quality,
+        "-f",
+        "image2",
+    ];
+    ffmpeg(&before, input, &after, out).await
+}
+
 /// Writes the poster of `video` as a JPEG.
 pub async fn poster(video: &Path, duration_ms: i64, out: &Path) -> Result<(), FfmpegError> {
     let at = format!("{:.3}", (duration_ms.max(0) as f64 / 10_000.0));
-    let after = ["-frames:v", "1", "-q:v", "3", "-f", "image2"];
-    ffmpeg(&["-ss", &at], video, &after, out).await
+    one_jpeg(video, Some(&at), "null", "3", out).await
 }
 
 /// Writes the seekbar sprite of `video` as a JPEG: frames evenly spread over its duration.
@@ -42,17 +64,7 @@ pub async fn sprite(video: &Path, duration_ms: i64, out: &Path) -> Result<(), Ff
         "fps={rate},scale={SPRITE_FRAME_WIDTH}:-2,tile={SPRITE_FRAMES}x1",
         rate = f64::from(SPRITE_FRAMES) / seconds
     );
-    let after = [
-        "-vf",
-        &filter,
-        "-frames:v",
-        "1",
-        "-q:v",
-        "5",
-        "-f",
-        "image2",
-    ];
-    ffmpeg(&[], video, &after, out).await
+    one_jpeg(video, None, &filter, "5", out).await
 }
 
 /// Writes `picture` scaled to fit within `width` × `height`, keeping its proportions; a side
@@ -63,15 +75,5 @@ pub async fn scale(picture: &Path, width: u32, height: u32, out: &Path) -> Resul
         (w, 0) => format!("scale={w}:-2"),
         (w, h) => format!("scale={w}:{h}:force_original_aspect_ratio=decrease"),
     };
-    let after = [
-        "-vf",
-        &filter,
-        "-frames:v",
-        "1",
-        "-q:v",
-        "3",
-        "-f",
-        "image2",
-    ];
-    ffmpeg(&[], picture, &after, out).await
+    one_jpeg(picture, None, &filter, "3", out).await
 }
