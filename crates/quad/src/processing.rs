@@ -300,7 +300,7 @@ async fn web_flavor(api: &Api, job: &Job) -> Result<(), JobError> {
         return Err(ffmpeg_failed(e));
     }
     let key = flavor::web_flavor_key(&source);
-    api.media.put_file(&key, &out).await.map_err(fault)?;
+    let bytes = api.media.put_file(&key, &out).await.map_err(fault)?;
 
     // The entry is read again in the write turn: it may have changed while ffmpeg ran.
     let mut tx = api.store.write().await.map_err(fault)?;
@@ -309,6 +309,7 @@ async fn web_flavor(api: &Api, job: &Job) -> Result<(), JobError> {
         .map_err(fault)?
     {
         entry.web_flavor_key = Some(key);
+        entry.web_flavor_bytes = i64::try_from(bytes).ok();
         entry.status_reason = None;
         if entry.status == entries::STATUS_PRECONVERT {
             entry.status = entries::STATUS_READY;

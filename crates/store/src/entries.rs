@@ -55,6 +55,7 @@ pub struct Entry {
     pub credit_url: Option<String>,
     pub conversion_profile_id: Option<i64>,
     pub web_flavor_key: Option<String>,
+    pub web_flavor_bytes: Option<i64>,
     /// Where the HLS packaging is: `{hls_key}.m3u8` and `{hls_key}.m4s`.
     pub hls_key: Option<String>,
     pub status_reason: Option<String>,
@@ -68,8 +69,8 @@ const COLUMNS: &str = "e.id, e.partner_id, e.name, e.description, e.tags, e.admi
     e.partner_data, e.partner_sort_value, e.duration_ms, e.width, e.height, e.size_bytes, \
     e.plays, e.views, e.last_played_at, e.start_date, e.end_date, e.display_in_search, \
     e.template_entry_id, e.source_key, e.source_type, e.source_file_name, e.credit_user_name, \
-    e.credit_url, e.conversion_profile_id, e.web_flavor_key, e.hls_key, e.status_reason, \
-    e.version, e.created_at, e.updated_at";
+    e.credit_url, e.conversion_profile_id, e.web_flavor_key, e.web_flavor_bytes, \
+    e.hls_key, e.status_reason, e.version, e.created_at, e.updated_at";
 
 fn from_row(row: &AnyRow) -> Result<Entry> {
     Ok(Entry {
@@ -105,6 +106,7 @@ fn from_row(row: &AnyRow) -> Result<Entry> {
         credit_url: row.try_get("credit_url")?,
         conversion_profile_id: row.try_get("conversion_profile_id")?,
         web_flavor_key: row.try_get("web_flavor_key")?,
+        web_flavor_bytes: row.try_get("web_flavor_bytes")?,
         hls_key: row.try_get("hls_key")?,
         status_reason: row.try_get("status_reason")?,
         version: row.try_get("version")?,
@@ -179,6 +181,8 @@ fn bind_fields(sql: &mut Sql, e: &Entry) {
     sql.push(", ")
         .bind(e.web_flavor_key.clone())
         .push(", ")
+        .bind(e.web_flavor_bytes)
+        .push(", ")
         .bind(e.hls_key.clone())
         .push(", ")
         .bind(e.status_reason.clone());
@@ -189,7 +193,7 @@ const FIELD_NAMES: &str = "name, description, tags, admin_tags, owner_id, creato
     media_type, entry_type, reference_id, partner_data, partner_sort_value, duration_ms, width, \
     height, size_bytes, plays, views, last_played_at, start_date, end_date, display_in_search, \
     template_entry_id, source_key, source_type, source_file_name, credit_user_name, credit_url, \
-    conversion_profile_id, web_flavor_key, hls_key, status_reason, version";
+    conversion_profile_id, web_flavor_key, web_flavor_bytes, hls_key, status_reason, version";
 
 pub async fn insert(conn: &mut Conn, e: &Entry) -> Result<()> {
     let mut sql = Sql::new(&format!(

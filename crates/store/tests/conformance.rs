@@ -570,6 +570,7 @@ fn full_entry(partner_id: i64) -> Entry {
         credit_url: Some("https://credit.example".into()),
         conversion_profile_id: Some(42),
         web_flavor_key: Some("uploads/t.web.mp4".to_owned()),
+        web_flavor_bytes: Some(12345),
         hls_key: Some("uploads/t.hls".to_owned()),
         status_reason: Some("a reason".to_owned()),
         version: 2,

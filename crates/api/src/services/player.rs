@@ -75,8 +75,8 @@ fn source_flavor(e: &Entry) -> Out {
 }
 
 /// The copy of the source made for browsers, in H.264 and AAC.
-fn web_flavor(e: &Entry, size: u64) -> Out {
-    let mut o = flavor(e, &web_flavor_id(e), size as i64);
+fn web_flavor(e: &Entry, size: i64) -> Out {
+    let mut o = flavor(e, &web_flavor_id(e), size);
     o.set("flavorParamsId", WEB_FLAVOR_PARAMS_ID)
         .set("fileExt", "mp4")
         .set("isOriginal", false)
@@ -141,11 +141,10 @@ pub(super) async fn playback_context(call: &Call<'_>, params: &Fields<'_>) -> Ap
         return Ok(Out::Object(context));
     }
     let playable = found.source_key.is_some() && found.status == entries::STATUS_READY;
-    let web_size = match (&found.web_flavor_key, playable) {
-        (Some(key), true) => call.api.media.open_object(key).await.ok().flatten(),
-        _ => None,
-    }
-    .map(|object| object.size);
+    let web_size = found
+        .web_flavor_key
+        .as_ref()
+        .map(|_| found.web_flavor_bytes.unwrap_or(0));
     // The player makes a progressive source of every flavor listed, so the source is left
     // out once there is a web flavor to play instead.
     let (mut sources, flavors) = match (playable, web_size) {
