@@ -113,7 +113,7 @@ class Partner:
         )
 
 
-def _free_port():
+def free_port():
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -141,7 +141,7 @@ class QuadServer:
         self.extra_env = dict(extra_env or {})
         self.data_dir = Path(data_dir)
         self.log_dir = Path(log_dir)
-        self.port = _free_port()
+        self.port = free_port()
         self.host = f"127.0.0.1:{self.port}"
         self.url = f"http://{self.host}"
         self.db_url = database_url()

@@ -4,7 +4,6 @@ own data folder) keeps its media there; the official client uploads, and the med
 serve the bytes back from the bucket, whole and in ranges.
 """
 
-import socket
 import subprocess
 import sys
 import time
@@ -14,16 +13,10 @@ import boto3
 import pytest
 import requests
 
-from conftest import Api, QuadServer, quad_bin, server_of_its_own
+from conftest import Api, QuadServer, free_port, quad_bin, server_of_its_own
 
 ACCESS = {"AWS_ACCESS_KEY_ID": "quad-test", "AWS_SECRET_ACCESS_KEY": "quad-test-secret",
           "AWS_REGION": "us-east-1"}
-
-
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _wait_until_answers(url, proc, what):
@@ -41,7 +34,7 @@ def _wait_until_answers(url, proc, what):
 
 @pytest.fixture(scope="module")
 def s3_endpoint(tmp_path_factory):
-    port = _free_port()
+    port = free_port()
     log = open(tmp_path_factory.mktemp("moto") / "moto.log", "wb")
     proc = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p",
                              str(port)], stdout=log, stderr=log, stdin=subprocess.DEVNULL)
@@ -201,7 +194,7 @@ def test_a_deleted_upload_token_leaves_nothing_behind(s3_api, s3_server, bucket,
 
 
 def test_the_health_check_fails_while_the_bucket_cannot_be_reached(tmp_path):
-    port = _free_port()  # nothing listens there
+    port = free_port()  # nothing listens there
     quad = QuadServer(quad_bin(), tmp_path / "data", tmp_path,
                       extra_args=["--storage-url", "s3://absent/media"],
                       extra_env={**ACCESS, "AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}"})
